@@ -1,0 +1,65 @@
+# Causal Inference for Recommender Systems: build, test and run the book.
+#   make book       install (first time), execute every chapter, build HTML
+#   make test       run the whole test suite (library, chapters, book, browser)
+#   make lab        JupyterLab, chapters open as notebooks on double-click
+#   make notebooks  full and student .ipynb for every chapter, plus a zip
+#   make bench      speed benchmarks (figures printed and saved)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+INSTALLED := $(VENV)/.installed
+SITE := _build/html
+BUILT := $(SITE)/.built
+SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib \
+	book/_ext/*.py book/figures/* causal_lib/*.py)
+PYTEST_ARGS ?=
+
+.PHONY: book test lab notebooks bench install lock clean
+
+book: $(BUILT)
+	@echo "The book is built: open $(SITE)/index.html in a browser."
+
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[book,test]"
+	@touch $@
+
+install: $(INSTALLED)
+
+# Rebuilt only when a source changed: the build itself always re-executes
+# every chapter (execute_notebooks: force), so nothing stale is shown.
+$(BUILT): $(INSTALLED) $(SOURCES)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@touch $@
+
+test: $(INSTALLED)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lab: $(INSTALLED)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp book/_ext/lab-overrides.json \
+		$(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/jupyter lab book/
+
+notebooks: $(INSTALLED)
+	$(PY) book/_ext/booktools.py notebooks
+	@echo "Notebooks in notebooks/full and notebooks/student;" \
+		"hand out notebooks/student-notebooks.zip."
+
+bench: $(INSTALLED)
+	$(PY) bench/run.py
+
+# Refresh the lock after changing dependency ranges in pyproject.toml.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e ".[book,test]"
+	.lock-venv/bin/pip freeze --exclude-editable \
+		| grep -v '^causal.lib' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf _build notebooks

@@ -1,0 +1,188 @@
+"""Build helpers for the book: offline MathJax and chapter notebooks.
+
+Loaded by Sphinx as a local extension (see ``_config.yml``), and run as a
+script by ``make notebooks``::
+
+    python book/_ext/booktools.py OUTDIR
+
+It does three things:
+
+* serves MathJax 3 from the site itself, copied at build time from the
+  installed ``django-static-mathjax`` package, so math renders offline;
+* writes each chapter as two Jupyter notebooks, the full chapter and a
+  student edition whose solution cells raise ``NotImplementedError``;
+* puts links to both notebooks at the top of every chapter page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+NOTEBOOK_DIR = "notebooks"
+# Parts of MathJax's es5 build that the CommonHTML TeX renderer loads.
+_MATHJAX_PARTS = ["tex-chtml.js", "input", "output/chtml", "ui", "a11y"]
+_START = re.compile(r"^```\{solution-start\}\s*(\S*)")
+_END = re.compile(r"^```\{solution-end\}")
+_TITLE = re.compile(r"^# \S", re.M)
+
+
+# --- chapters and their notebooks ------------------------------------------
+
+def is_chapter(path: Path) -> bool:
+    """A chapter is a MyST notebook: a Markdown file with code cells."""
+    return path.suffix == ".md" and "```{code-cell}" in path.read_text(
+        encoding="utf-8"
+    )
+
+
+def full_notebook(path: Path) -> nbformat.NotebookNode:
+    """The chapter as a notebook, without outputs."""
+    return jupytext.read(path, fmt="md:myst")
+
+
+def student_notebook(path: Path) -> nbformat.NotebookNode:
+    """The chapter with every solution replaced by a stub to fill in.
+
+    Code cells between ``{solution-start}`` and ``{solution-end}`` become a
+    cell that raises ``NotImplementedError``; the text of the solution is
+    removed too, the exercise's statement stays.
+    """
+    nb = full_notebook(path)
+    cells, label = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if label is None:
+                cells.append(cell)
+            else:
+                cells.append(nbformat.v4.new_code_cell(_stub(label)))
+            continue
+        kept, in_block = [], False
+        for line in cell.source.splitlines():
+            start = _START.match(line)
+            if label is None and start:
+                label = start.group(1) or "this exercise"
+                kept.append(f"**Your solution to `{label}`:**")
+                continue
+            if label is not None:
+                if _END.match(line):
+                    label, in_block = None, True
+                continue
+            if in_block and line.strip() == "```":
+                in_block = False  # the fence closing {solution-end}
+                continue
+            in_block = False
+            kept.append(line)
+        if any(line.strip() for line in kept):
+            cell.source = "\n".join(kept).strip("\n")
+            cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _stub(label: str) -> str:
+    return (
+        "# Write your solution here, then run the cell.\n"
+        f'raise NotImplementedError("{label}: your solution goes here")'
+    )
+
+
+def write_notebooks(chapters: list[Path], outdir: Path) -> list[Path]:
+    """Write ``full/`` and ``student/`` notebooks and the student zip."""
+    written = []
+    for edition, make in (("full", full_notebook), ("student", student_notebook)):
+        folder = outdir / edition
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in chapters:
+            target = folder / (path.stem + ".ipynb")
+            nbformat.write(make(path), target)
+            written.append(target)
+    archive = outdir / "student-notebooks.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted((outdir / "student").glob("*.ipynb")):
+            zf.write(path, f"student-notebooks/{path.name}")
+    written.append(archive)
+    return written
+
+
+# --- Sphinx hooks -----------------------------------------------------------
+
+def _setup_mathjax(app) -> None:
+    import mathjax  # the django-static-mathjax package, no Django needed
+
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    staging = Path(tempfile.mkdtemp(prefix="mathjax-")) / "mathjax"
+    for part in _MATHJAX_PARTS:
+        source = es5 / part
+        target = staging / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+    app.config.html_static_path.append(str(staging.parent))
+    app.config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _link_notebooks(app, docname: str, source: list[str]) -> None:
+    path = Path(app.env.doc2path(docname))
+    text = source[0]
+    if "```{code-cell}" not in text:
+        return
+    title = _TITLE.search(text)
+    if title is None:
+        return
+    up = "../" * docname.count("/")
+    name = path.stem + ".ipynb"
+    box = (
+        "\n\n```{admonition} Run this chapter yourself\n"
+        ":class: tip run-this-chapter\n"
+        f'Download it as a notebook: <a class="nb-full" '
+        f'href="{up}{NOTEBOOK_DIR}/full/{name}" download>full chapter</a> '
+        f'or <a class="nb-student" '
+        f'href="{up}{NOTEBOOK_DIR}/student/{name}" download>student '
+        "edition</a> (solutions replaced by stubs). It needs `causal_lib`: "
+        "see the preface for the one-command set-up.\n```\n"
+    )
+    end = text.index("\n", title.start()) if "\n" in text[title.start():] \
+        else len(text)
+    source[0] = text[:end] + box + text[end:]
+
+
+def _write_site_notebooks(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    chapters = [
+        Path(app.env.doc2path(doc)) for doc in sorted(app.env.found_docs)
+    ]
+    chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
+    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR)
+
+
+def setup(app):
+    app.connect("builder-inited", _setup_mathjax)
+    app.connect("source-read", _link_notebooks)
+    app.connect("build-finished", _write_site_notebooks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    book = Path(__file__).resolve().parents[1]
+    chapters = sorted(p for p in book.glob("[0-9]*.md") if is_chapter(p))
+    for path in write_notebooks(chapters, Path(argv[0])):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
