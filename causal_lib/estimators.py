@@ -38,11 +38,14 @@ def _arm_moments(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
     """
     centre = float(np.mean(y[:1000]))
     total = np.zeros(5)
-    for start in range(0, len(y), _CHUNK):
-        arm = t[start:start + _CHUNK].astype(np.float64)
-        z = y[start:start + _CHUNK] - centre
-        z2 = z * z
-        total += (arm.sum(), z.sum(), arm @ z, z2.sum(), arm @ z2)
+    # NaN or inf in y make the totals non-finite; the caller checks that
+    # once instead of scanning y for them up front.
+    with np.errstate(invalid="ignore", over="ignore"):
+        for start in range(0, len(y), _CHUNK):
+            arm = t[start:start + _CHUNK].astype(np.float64)
+            z = y[start:start + _CHUNK] - centre
+            z2 = z * z
+            total += (arm.sum(), z.sum(), arm @ z, z2.sum(), arm @ z2)
     n1, s_all, s1, q_all, q1 = total
     counts = np.array([len(y) - n1, n1])
     sums = np.array([s_all - s1, s1])

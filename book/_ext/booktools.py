@@ -156,6 +156,21 @@ def _link_notebooks(app, docname: str, source: list[str]) -> None:
     source[0] = text[:end] + box + text[end:]
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
+    # Jupyter Book 1 always loads sphinx-thebe, which registers its scripts
+    # twice (a redeclaration error in every page's console) and points at a
+    # CDN. The book is read offline and run locally, so thebe is left out.
+    scripts = context.get("script_files")
+    if scripts:
+        context["script_files"] = [s for s in scripts if not _is_thebe(s)]
+
+
+def _is_thebe(script) -> bool:
+    name = str(getattr(script, "filename", script) or "")
+    body = getattr(script, "attributes", {}).get("body", "")
+    return "thebe" in name.lower() or "THEBE" in body
+
+
 def _write_site_notebooks(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -169,6 +184,7 @@ def _write_site_notebooks(app, exception) -> None:
 def setup(app):
     app.connect("builder-inited", _setup_mathjax)
     app.connect("source-read", _link_notebooks)
+    app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _write_site_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

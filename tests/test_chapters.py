@@ -1,0 +1,48 @@
+"""Each chapter executed as its own test, so a failure names the chapter."""
+
+from __future__ import annotations
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import chapter_paths
+
+CHAPTERS = chapter_paths()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_executes_without_errors_or_warnings(path):
+    nb = jupytext.read(path, fmt="md:myst")
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                pytest.fail(
+                    f"{path.name}, cell {index}: output on stderr "
+                    f"(a warning?):\n{output['text']}"
+                )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_is_canonical_myst(path, tmp_path):
+    """Authoring form is jupytext's own: a round trip changes nothing."""
+    text = path.read_text()
+    nb = jupytext.reads(text, fmt="md:myst")
+    assert jupytext.writes(nb, fmt="md:myst") == text
+
+
+def test_every_chapter_has_the_template_parts():
+    for path in CHAPTERS:
+        text = path.read_text()
+        for part in ("Learning goals", "{exercise}", "{solution-start}",
+                     "Key ideas", "assert ", "default_rng("):
+            assert part in text, f"{path.name} lacks {part!r}"
+        assert text.count("default_rng(") == 1, (
+            f"{path.name}: one rng per chapter"
+        )

@@ -1,0 +1,108 @@
+"""The generated notebooks: full chapter and student edition."""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from conftest import ROOT, chapter_paths
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import booktools  # noqa: E402
+
+SAMPLE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter
+
+```{code-cell} ipython3
+x = 1
+```
+
+```{exercise}
+:label: ex-a
+
+Compute y.
+```
+
+```{solution-start} ex-a
+:class: dropdown
+```
+
+The secret reasoning.
+
+```{code-cell} ipython3
+y = x + 1
+assert y == 2
+```
+
+```{solution-end}
+```
+
+## Key ideas
+
+- ideas
+"""
+
+
+@pytest.fixture
+def sample(tmp_path):
+    path = tmp_path / "01-sample.md"
+    path.write_text(SAMPLE)
+    return path
+
+
+def sources(nb, kind):
+    return [c.source for c in nb.cells if c.cell_type == kind]
+
+
+def test_full_notebook_keeps_everything(sample):
+    nb = booktools.full_notebook(sample)
+    assert "y = x + 1\nassert y == 2" in sources(nb, "code")
+    assert any("secret reasoning" in s for s in sources(nb, "markdown"))
+
+
+def test_student_notebook_replaces_solutions_with_stubs(sample):
+    nb = booktools.student_notebook(sample)
+    code = sources(nb, "code")
+    assert code[0] == "x = 1"
+    assert 'raise NotImplementedError("ex-a' in code[1]
+    text = "\n".join(sources(nb, "markdown"))
+    assert "secret reasoning" not in text
+    assert "solution-start" not in text and "solution-end" not in text
+    assert "Compute y." in text and "## Key ideas" in text
+    assert "y = x + 1" not in "\n".join(code)
+
+
+def test_write_notebooks_makes_both_editions_and_zip(sample, tmp_path):
+    out = tmp_path / "out"
+    booktools.write_notebooks([sample], out)
+    for edition in ("full", "student"):
+        nb = nbformat.read(out / edition / "01-sample.ipynb", as_version=4)
+        nbformat.validate(nb)
+    with zipfile.ZipFile(out / "student-notebooks.zip") as zf:
+        assert zf.namelist() == ["student-notebooks/01-sample.ipynb"]
+
+
+@pytest.mark.parametrize("path", chapter_paths(),
+                         ids=[p.stem for p in chapter_paths()])
+def test_every_solution_is_stubbed_in_the_student_edition(path):
+    full = booktools.full_notebook(path)
+    student = booktools.student_notebook(path)
+    n_solutions = path.read_text().count("```{solution-start}")
+    stubs = [s for s in sources(student, "code")
+             if "NotImplementedError" in s]
+    assert n_solutions >= 1 and len(stubs) >= n_solutions
+    assert len(sources(student, "code")) <= len(sources(full, "code"))
