@@ -27,6 +27,9 @@ class Truth:
         Columns ``y0`` and ``y1``, one row per row of the data (same index).
     params : dict
         The parameters the data were drawn with.
+    propensity : pandas.Series or None
+        The true probability of treatment of every unit, where the
+        simulator assigns treatment by a known probability.
     """
 
     ate: float
@@ -34,6 +37,7 @@ class Truth:
     atc: float
     potential_outcomes: pd.DataFrame = field(repr=False)
     params: dict = field(default_factory=dict)
+    propensity: pd.Series | None = field(default=None, repr=False)
 
     @property
     def effects(self) -> pd.Series:
@@ -42,16 +46,19 @@ class Truth:
         return (po["y1"] - po["y0"]).rename("effect")
 
 
-def _truth(y0, y1, treated, index, params) -> Truth:
+def _truth(y0, y1, treated, index, params, propensity=None) -> Truth:
     effect = y1 - y0
     treated = treated.astype(bool)
     po = pd.DataFrame({"y0": y0, "y1": y1}, index=index)
+    if propensity is not None:
+        propensity = pd.Series(propensity, index=index, name="propensity")
     return Truth(
         ate=float(effect.mean()),
         att=float(effect[treated].mean()) if treated.any() else np.nan,
         atc=float(effect[~treated].mean()) if (~treated).any() else np.nan,
         potential_outcomes=po,
         params=dict(params),
+        propensity=propensity,
     )
 
 
@@ -160,7 +167,8 @@ def targeted_recommendations(
         }
     )
     params = {"n": n, "lift": lift, "targeting": targeting}
-    return data, _truth(y0, y1, recommended, data.index, params)
+    return data, _truth(y0, y1, recommended, data.index, params,
+                        _expit(score))
 
 
 def ab_test(
@@ -242,5 +250,167 @@ def ab_test(
     )
     params = {"n": n, "ate": ate, "share_treated": share_treated}
     return data, _truth(
-        np.round(y0, 2), np.round(y1, 2), new_ranker, data.index, params
+        np.round(y0, 2), np.round(y1, 2), new_ranker, data.index, params,
+        np.full(n, share_treated),
     )
+
+
+def recommendation_logs(
+    n: int = 20_000,
+    *,
+    rng: np.random.Generator,
+    confounding: float = 1.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""Logs of a "recommended for you" slot that targets engaged users.
+
+    Each row is a user in one week. The recommender featured a new
+    product line in the user's slot (``recommended = 1``) with a
+    probability that rises with the user's engagement, past spend and use
+    of the app. ``spend`` next week is the outcome. Engaged users spend
+    more anyway *and* respond more to the recommendation, so the naive
+    comparison is biased and the ATT exceeds the ATE.
+
+    Parameters
+    ----------
+    n : int
+        Number of users.
+    rng : numpy.random.Generator
+        Source of randomness.
+    confounding : float
+        Scales how strongly exposure depends on the features; 0 makes
+        exposure random (probability about one third).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``user_id``, ``engagement`` (sessions per week), ``past_spend``
+        (euros in the last four weeks), ``tenure_months``, ``device``
+        ("app" or "web"), ``recommended`` (0/1) and ``spend`` (euros).
+    truth : Truth
+        Both potential outcomes, ATE, ATT, ATC and the true propensity.
+
+    Notes
+    -----
+    With engagement :math:`g`, past spend :math:`s` and app use :math:`a`,
+    exposure is Bernoulli with probability
+
+    .. math::
+
+        e(x) = \mathrm{expit}\bigl(c\,(-2.6 + 0.3 g + 0.01 s + 0.6 a)
+               - 0.7 (1 - c)\bigr),
+
+    where :math:`c` is ``confounding``: logistic and linear in the
+    features, so a logistic propensity model on them is correct. Outcomes
+    are :math:`Y(0) = 3 + 0.4 s + g + 0.3 g^2 + \varepsilon` with
+    :math:`\varepsilon \sim N(0, 6^2)` and :math:`Y(1) = Y(0) + 0.5 +
+    0.3 g`: the outcome is quadratic in engagement, so an outcome model
+    linear in the features is wrong unless it includes
+    ``I(engagement**2)``, and the effect grows with engagement.
+
+    See chapter 5 of the book.
+
+    Examples
+    --------
+    >>> data, truth = recommendation_logs(5_000, rng=np.random.default_rng(0))
+    >>> bool(truth.att > truth.ate)
+    True
+    """
+    rng = _check_rng(rng)
+    n = _check_n(n)
+    engagement = np.minimum(rng.gamma(2.0, 2.0, size=n), 12.0).round(1)
+    past_spend = rng.gamma(2.0, 15.0, size=n).round(2)
+    tenure = rng.integers(1, 61, size=n)
+    app = (rng.uniform(size=n) < 0.6).astype(float)
+    index = -2.6 + 0.3 * engagement + 0.01 * past_spend + 0.6 * app
+    score = confounding * index - (1 - confounding) * 0.7
+    propensity = _expit(score)
+    recommended = (rng.uniform(size=n) < propensity).astype(np.int64)
+    y0 = (3 + 0.4 * past_spend + 1.0 * engagement + 0.3 * engagement**2
+          + rng.normal(0, 6, size=n))
+    y1 = y0 + 0.5 + 0.3 * engagement
+    data = pd.DataFrame(
+        {
+            "user_id": np.arange(n),
+            "engagement": engagement,
+            "past_spend": past_spend,
+            "tenure_months": tenure,
+            "device": pd.Series(np.where(app == 1, "app", "web"),
+                                dtype="category"),
+            "recommended": recommended,
+            "spend": np.where(recommended == 1, y1, y0).round(2),
+        }
+    )
+    params = {"n": n, "confounding": confounding}
+    return data, _truth(np.round(y0, 2), np.round(y1, 2), recommended,
+                        data.index, params, propensity)
+
+
+def partially_linear(
+    n: int = 2_000,
+    *,
+    rng: np.random.Generator,
+    n_features: int = 20,
+    effect: float = 1.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""Many user features, a nonlinear targeting rule, a constant effect.
+
+    The setting of double machine learning: a recommendation
+    (``recommended``) is shown by a rule that depends nonlinearly on a few
+    of many user features ``x0``, ``x1``, ..., and the outcome ``minutes``
+    (watch time) depends nonlinearly on the same features, plus a
+    constant effect of the recommendation.
+
+    Parameters
+    ----------
+    n : int
+        Number of users.
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_features : int
+        Number of features (at least 3); only the first three matter.
+    effect : float
+        The constant effect :math:`\theta` of a recommendation.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``x0`` ... ``x{p-1}``, ``recommended`` (0/1), ``minutes``.
+    truth : Truth
+        Potential outcomes; every individual effect equals ``effect``.
+
+    Notes
+    -----
+    Features are standard normal with correlation :math:`0.5^{|j-k|}`.
+    The partially linear model
+    :math:`Y = \theta T + g(X) + \varepsilon` holds with
+    :math:`g(x) = 2\sin(x_0) + x_1^2 + x_2`, and
+    :math:`P(T = 1 \mid X) = \mathrm{expit}(1.5 \sin(x_0) + x_1 - 0.5
+    x_2^2)`, :math:`\varepsilon \sim N(0, 1)`.
+
+    See chapter 7 of the book.
+
+    Examples
+    --------
+    >>> data, truth = partially_linear(500, rng=np.random.default_rng(0))
+    >>> truth.ate
+    1.0
+    """
+    rng = _check_rng(rng)
+    n = _check_n(n)
+    if int(n_features) != n_features or n_features < 3:
+        raise ValueError(
+            f"n_features must be an integer of at least 3, got {n_features!r}"
+        )
+    lags = np.abs(np.subtract.outer(np.arange(n_features),
+                                    np.arange(n_features)))
+    chol = np.linalg.cholesky(0.5 ** lags)
+    x = rng.standard_normal((n, n_features)) @ chol.T
+    propensity = _expit(1.5 * np.sin(x[:, 0]) + x[:, 1] - 0.5 * x[:, 2] ** 2)
+    recommended = (rng.uniform(size=n) < propensity).astype(np.int64)
+    y0 = 2 * np.sin(x[:, 0]) + x[:, 1] ** 2 + x[:, 2] + rng.normal(size=n)
+    y1 = y0 + effect
+    data = pd.DataFrame(x, columns=[f"x{j}" for j in range(n_features)])
+    data["recommended"] = recommended
+    data["minutes"] = np.where(recommended == 1, y1, y0)
+    params = {"n": n, "n_features": n_features, "effect": effect}
+    return data, _truth(y0, y1, recommended, data.index, params, propensity)
