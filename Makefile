@@ -35,7 +35,7 @@ $(BUILT): $(INSTALLED) $(SOURCES)
 	@touch $@
 
 test: $(INSTALLED)
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lab: $(INSTALLED)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings

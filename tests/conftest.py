@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -29,15 +30,29 @@ def chapter_paths() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """Build the whole book with -W into a temporary folder; return html/."""
-    out = tmp_path_factory.mktemp("book")
-    result = subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(ROOT), "--path-output",
-         str(out), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": ""},
-    )
-    log = result.stdout + result.stderr
-    if result.returncode != 0 or "build succeeded" not in log:
+    """Build the whole book with -W into a temporary folder; return html/.
+
+    Under pytest-xdist every worker asks for the site; the first builds it
+    and the others wait on a lock and reuse it, so the book is built once.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by all workers of this run
+    out = base / "book"
+    status = base / "book-build.log"
+    with open(base / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not status.exists():
+            result = subprocess.run(
+                [str(BIN / "jupyter-book"), "build", str(ROOT),
+                 "--path-output", str(out), "--warningiserror",
+                 "--keep-going"],
+                capture_output=True, text=True, cwd=ROOT,
+            )
+            log = result.stdout + result.stderr
+            ok = result.returncode == 0 and "build succeeded" in log
+            status.write_text(("OK\n" if ok else "FAILED\n") + log)
+    log = status.read_text()
+    if not log.startswith("OK"):
         pytest.fail("book build failed:\n" + log[-8000:], pytrace=False)
     return out / "_build" / "html"

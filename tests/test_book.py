@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-pytestmark = [pytest.mark.book, pytest.mark.xdist_group("book")]
+pytestmark = [pytest.mark.book]
 
 
 def pages(site):

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("book")]
+pytestmark = [pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
