@@ -112,3 +112,168 @@ def plot_estimates(
     ax.set_xlabel(f"{xlabel} (dot: estimate, bar: {level}% interval)")
     ax.grid(axis="y", visible=False)
     return ax
+
+
+def plot_overlap(
+    df,
+    *,
+    treatment: str,
+    propensity,
+    ax: plt.Axes | None = None,
+    bins=20,
+) -> plt.Axes:
+    r"""Mirrored histograms of the propensity score in the two arms.
+
+    Treated units are drawn above the axis, controls below it, on a
+    common set of bins, so a stretch of scores where one arm has units and
+    the other has none is a visible gap: a region without overlap.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit.
+    treatment : str
+        0/1 treatment column.
+    propensity : str or pandas.Series
+        A column of ``df``, or scores with ``df``'s index (such as
+        :func:`causal_lib.propensity_score`'s output).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    bins : int or sequence of float, default 20
+        Number of equal-width bins on [0, 1], or the bin edges.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        For a missing column, a treatment that is not 0/1, an empty arm,
+        or propensities that are NaN or outside [0, 1].
+
+    Notes
+    -----
+    Bar heights are counts of units. Identification of the ATE needs
+    :math:`0 < e(x) < 1` for every :math:`x` (the ATT only
+    :math:`e(x) < 1`); bins holding units of one arm only are where the
+    other arm's outcomes must be extrapolated. See
+    :func:`causal_lib.matching.trim_by_propensity`.
+
+    See chapter 5 of the book.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [1, 1, 0, 0, 0],
+    ...                    "e": [0.7, 0.8, 0.2, 0.3, 0.75]})
+    >>> ax = plot_overlap(df, treatment="t", propensity="e", bins=10)
+    >>> len(ax.patches)  # 10 bars per arm
+    20
+    >>> plt.close("all")
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from causal_lib import _checks
+    from causal_lib.matching import _column_or_values
+
+    _checks.require_frame(df)
+    _checks.require_columns(df, treatment=treatment)
+    t = _checks.binary_column(df, treatment, "treatment")
+    _checks.check_arms(np.bincount(t, minlength=2), treatment)
+    e = _column_or_values(df, propensity, "propensity")
+    if ((e < 0) | (e > 1)).any():
+        name = propensity if isinstance(propensity, str) else "propensity"
+        raise ValueError(f"propensity {name!r} has values outside [0, 1]")
+    edges = np.histogram_bin_edges(e, bins=bins, range=(0.0, 1.0))
+    if ax is None:
+        _, ax = plt.subplots()
+    for arm, sign, color, label in ((1, 1, TREATED_COLOR, "treated"),
+                                    (0, -1, CONTROL_COLOR, "control")):
+        counts, _ = np.histogram(e[t == arm], bins=edges)
+        ax.bar(edges[:-1], sign * counts, width=np.diff(edges),
+               align="edge", color=color, alpha=0.85,
+               label=f"{label} (n = {int((t == arm).sum()):,})")
+    ax.axhline(0, color=PALETTE["black"], lw=0.8)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}"))
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_xlabel("propensity score")
+    ax.set_ylabel("units (treated up, control down)")
+    ax.legend(loc="best")
+    return ax
+
+
+def plot_balance(
+    table,
+    *,
+    ax: plt.Axes | None = None,
+    threshold: float = 0.1,
+) -> plt.Axes:
+    r"""Love plot: standardised mean differences before and after.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`causal_lib.matching.balance_table`: column
+        ``smd`` and, if weights were given, ``weighted_smd``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    threshold : float, default 0.1
+        Half-width of the shaded band :math:`|\mathrm{SMD}| \le`
+        ``threshold`` commonly read as balance.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``table`` has no ``smd`` column or ``threshold`` is not
+        positive.
+
+    Notes
+    -----
+    One row per covariate, in the table's order from the top. Hollow
+    dots are the unadjusted SMDs, filled dots the weighted (matched) ones.
+    The SMD is in pooled standard deviations of the unweighted sample, so
+    the two are comparable.
+
+    See chapter 5 of the book.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"smd": [0.5, -0.3],
+    ...                       "weighted_smd": [0.05, 0.02]},
+    ...                      index=["visits", "past_purchases"])
+    >>> ax = plot_balance(table)
+    >>> len(ax.collections)  # unadjusted and weighted dots
+    2
+    >>> plt.close("all")
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or "smd" not in table.columns:
+        raise ValueError(
+            "table must be a balance_table() DataFrame with column 'smd'"
+        )
+    if not threshold > 0:
+        raise ValueError(f"threshold must be positive, got {threshold!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 1.2 + 0.35 * len(table)))
+    y = np.arange(len(table))[::-1]
+    ax.axvspan(-threshold, threshold, color=PALETTE["green"], alpha=0.15,
+               lw=0, label=f"|SMD| < {threshold:g}")
+    ax.axvline(0, color=PALETTE["black"], lw=0.8)
+    ax.scatter(table["smd"], y, s=40, facecolors="none",
+               edgecolors=PALETTE["black"], label="unadjusted", zorder=3)
+    if "weighted_smd" in table.columns:
+        ax.scatter(table["weighted_smd"], y, s=40, color=PALETTE["blue"],
+                   label="weighted", zorder=3)
+    ax.set_yticks(y, [str(label) for label in table.index])
+    ax.set_ylim(-0.6, len(table) - 0.4)
+    ax.set_xlabel("standardised mean difference (treated - control, SDs)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="best")
+    return ax

@@ -1,4 +1,4 @@
-"""Matching, balance and overlap: hand cases, brute force, errors, properties."""
+"""Matching, balance, overlap: hand cases, brute force, errors, properties."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def test_caliper_dropping_everyone_is_an_error():
         on_x(df, caliper=0.1)
 
 
-# --- against brute force -----------------------------------------------------
+# --- against brute force ----------------------------------------------------
 
 def random_frame(seed, n=120, discrete=False):
     rng = np.random.default_rng(seed)
@@ -249,7 +249,7 @@ def test_formula_covariates_and_categoricals():
     assert as_list.estimate == pytest.approx(as_formula.estimate)
 
 
-# --- matching weights ----------------------------------------------------------
+# --- matching weights -------------------------------------------------------
 
 @pytest.mark.parametrize("caliper", [None, 0.1])
 def test_weighted_difference_in_means_is_the_match_estimate(caliper):
@@ -279,7 +279,7 @@ def test_matching_improves_balance():
     assert (table["weighted_smd"].abs() < 0.05).all()
 
 
-# --- balance table ---------------------------------------------------------
+# --- balance table ----------------------------------------------------------
 
 def test_balance_table_hand_case():
     df = pd.DataFrame({"t": [1, 1, 1, 0, 0],
@@ -339,7 +339,7 @@ def test_balance_table_expands_categoricals():
     assert list(table.index) == ["C(device)[T.web]", "a"]
 
 
-# --- trimming -----------------------------------------------------------------
+# --- trimming ---------------------------------------------------------------
 
 def test_trim_keeps_bounds_inclusive_and_copies():
     df = pd.DataFrame({"e": [0.05, 0.1, 0.5, 0.9, 0.95]},
@@ -383,7 +383,7 @@ def test_trim_rejects_missing_column_and_misaligned_series():
         trim_by_propensity(df, propensity=pd.Series([0.5, 0.5], index=[5, 6]))
 
 
-# --- errors ------------------------------------------------------------------
+# --- errors -----------------------------------------------------------------
 
 def call(df, **kw):
     kw = {"treatment": "t", "outcome": "y", "covariates": ["x"], **kw}
@@ -479,7 +479,7 @@ def test_balance_table_rejects_bad_treatment():
         balance_table(df, treatment="t", covariates=["x"])
 
 
-# --- inputs untouched ------------------------------------------------------
+# --- inputs untouched -------------------------------------------------------
 
 def test_no_function_mutates_its_input():
     df = random_frame(9, n=60).assign(w=1.0)
@@ -496,7 +496,7 @@ def test_no_function_mutates_its_input():
     pd.testing.assert_frame_equal(df, before)
 
 
-# --- properties ---------------------------------------------------------------
+# --- properties -------------------------------------------------------------
 
 def frame_from(e_treated, e_control, y):
     """Distinct propensities (so no ties) and outcomes."""
@@ -552,7 +552,7 @@ def test_scaling_the_outcome_scales_estimate_and_se(df, scale):
                                              rel=1e-9, abs=1e-9)
 
 
-# --- recovery of the truth -------------------------------------------------
+# --- recovery of the truth --------------------------------------------------
 
 @pytest.mark.parametrize("distance", ["propensity", "mahalanobis"])
 def test_recovers_att_on_simulated_recommendations(distance):
@@ -589,7 +589,7 @@ def test_abadie_imbens_interval_coverage(kw):
     assert 0.93 <= np.mean(hits) <= 0.97
 
 
-# --- plots -----------------------------------------------------------------------
+# --- plots ------------------------------------------------------------------
 
 def test_plot_overlap_draws_mirrored_histograms():
     df = random_frame(12, n=200)
@@ -621,7 +621,7 @@ def test_plot_overlap_errors():
         plotting.plot_overlap(df, treatment="d", propensity="e")
     with pytest.raises(ValueError, match="propensity column 'p' not found"):
         plotting.plot_overlap(df, treatment="t", propensity="p")
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ValueError, match="'e' has values outside"):
         plotting.plot_overlap(df.assign(e=df.e + 1), treatment="t",
                               propensity="e")
     plt.close("all")
