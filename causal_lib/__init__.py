@@ -3,10 +3,12 @@
 Every estimator takes a DataFrame first and column names as keyword-only
 arguments, never modifies its input, and returns an :class:`EffectEstimate`.
 Modules: ``estimators`` (effects), ``matching`` (matching, balance and
-overlap), ``dag`` (causal graphs), ``simulate`` (data with known truth),
-``datasets`` (real data), ``plotting`` (figures).
+overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
+confounding), ``dag`` (causal graphs), ``simulate`` (data with known
+truth), ``datasets`` (real data), ``plotting`` (figures).
 """
 
+from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
 from causal_lib.estimators import (
     PositivityWarning,
@@ -22,18 +24,38 @@ from causal_lib.matching import (
     matching_weights,
     trim_by_propensity,
 )
+from causal_lib.sensitivity import (
+    AdjustedEstimate,
+    EValue,
+    adjusted_estimate,
+    e_value,
+    partial_r2,
+    risk_ratio_from_difference,
+    risk_ratio_from_mean_difference,
+    robustness_value,
+)
 
 __all__ = [
+    "AdjustedEstimate",
+    "EValue",
     "EffectEstimate",
     "PositivityWarning",
+    "adjusted_estimate",
     "aipw",
     "balance_table",
     "difference_in_means",
+    "dml",
+    "e_value",
     "ipw",
     "match",
     "matching_weights",
+    "partial_r2",
+    "partialling_out",
     "propensity_score",
     "regression_adjustment",
+    "risk_ratio_from_difference",
+    "risk_ratio_from_mean_difference",
+    "robustness_value",
     "trim_by_propensity",
 ]
 __version__ = "0.1.0"
