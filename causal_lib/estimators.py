@@ -360,9 +360,10 @@ def _check_positivity(e, t, column, estimand):
             f"propensity {column!r} is 1 for {int((e[t == 0] >= 1).sum())} "
             "control unit(s); their weight 1/(1 - e) is infinite"
         )
-    # Only the side that is divided by makes weights explode.
-    extreme = (divides_by_e & (e < EXTREME_PROPENSITY)) | (
-        divides_by_1_minus_e & (e > 1 - EXTREME_PROPENSITY)
+    # Only units whose weight divides by a tiny number make weights
+    # explode: treated units with e near 0, controls with e near 1.
+    extreme = (divides_by_e & (t == 1) & (e < EXTREME_PROPENSITY)) | (
+        divides_by_1_minus_e & (t == 0) & (e > 1 - EXTREME_PROPENSITY)
     )
     if extreme.any():
         import warnings

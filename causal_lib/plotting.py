@@ -61,6 +61,7 @@ def plot_estimates(
     truth: float | None = None,
     ax: plt.Axes | None = None,
     xlabel: str = "estimated effect",
+    truth_label: str | None = None,
 ) -> plt.Axes:
     r"""Dot-and-interval plot of several estimates, with the true value.
 
@@ -76,6 +77,9 @@ def plot_estimates(
         Where to draw; a new figure if omitted.
     xlabel : str
         Label of the horizontal axis, with units.
+    truth_label : str, optional
+        Legend text for the true value; by default "true value = ..." with
+        the value rounded to four significant digits.
 
     Returns
     -------
@@ -103,8 +107,11 @@ def plot_estimates(
                 color=PALETTE["blue"], lw=2.5, solid_capstyle="butt")
         ax.plot(est.estimate, yi, "o", color=PALETTE["blue"], ms=7)
     if truth is not None:
+        if truth_label is None:
+            truth_label = f"true value = {truth:,.4g}" if abs(truth) < 1e4 \
+                else f"true value = {truth:,.0f}"
         ax.axvline(truth, color=TRUTH_COLOR, ls="--", lw=1.5,
-                   label=f"true value = {truth:.3g}")
+                   label=truth_label)
         ax.legend(loc="best")
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.6, len(estimates) - 0.4)

@@ -244,6 +244,14 @@ def test_propensity_one_for_control_is_fine_for_the_atc():
         ipw(df, treatment="t", outcome="y", propensity="e", estimand="ATC")
 
 
+def test_small_propensity_of_a_control_does_not_warn_for_the_ate():
+    # A control's ATE weight is 1/(1 - e), harmless when e is near 0.
+    df = tiny().assign(e=[0.5, 0.005, 0.25, 0.75, 0.8, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ipw(df, treatment="t", outcome="y", propensity="e")
+
+
 def test_extreme_propensity_warns_with_count():
     df = tiny().assign(e=[0.005, 0.5, 0.25, 0.75, 0.8, 0.2])
     with pytest.warns(PositivityWarning, match="1 unit"):

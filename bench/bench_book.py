@@ -1,0 +1,64 @@
+"""Chapter execution times, and `make book` from a fresh clone.
+
+Targets (foundation issue): each chapter executes in <= 30 s; `make book`
+in a fresh clone, install included, <= 3 min; running it again with
+nothing changed <= 10 s. The fresh-clone build takes minutes, so it runs
+only when BENCH_FRESH_CLONE=1 is set.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+from nbclient import NotebookClient
+
+from _timing import Result
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chapters() -> list[Path]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    paths = [ROOT / f"{f}.md" for f in files]
+    return [p for p in paths if "```{code-cell}" in p.read_text()]
+
+
+def run() -> list[Result]:
+    results = []
+    for path in chapters():
+        nb = jupytext.read(path, fmt="md:myst")
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={
+            "metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - start
+        results.append(Result(f"execute {path.stem}", seconds, 30.0, "s",
+                              "(kernel start included)"))
+    if os.environ.get("BENCH_FRESH_CLONE") == "1":
+        results += fresh_clone()
+    return results
+
+
+def fresh_clone() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "book"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)],
+                       check=True)
+        timings = []
+        for _ in range(2):
+            start = time.perf_counter()
+            subprocess.run(["make", "book"], cwd=clone, check=True,
+                           capture_output=True)
+            timings.append(time.perf_counter() - start)
+    return [
+        Result("make book, fresh clone (install + build)", timings[0],
+               180.0, "s"),
+        Result("make book again, nothing changed", timings[1], 10.0, "s"),
+    ]
