@@ -4,12 +4,20 @@ Every estimator takes a DataFrame first and column names as keyword-only
 arguments, never modifies its input, and returns an :class:`EffectEstimate`.
 Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
-confounding), ``dag`` (causal graphs), ``simulate`` (data with known
-truth), ``datasets`` (real data), ``plotting`` (figures).
+confounding), ``evaluation`` (offline causal evaluation of recommenders),
+``dag`` (causal graphs), ``simulate`` (data with known truth),
+``datasets`` (real data), ``plotting`` (figures).
 """
 
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
+from causal_lib.evaluation import (
+    causal_precision_at_k,
+    in_top_k,
+    ips_effect,
+    precision_at_k,
+    uplift_at_n,
+)
 from causal_lib.estimators import (
     PositivityWarning,
     aipw,
@@ -43,19 +51,24 @@ __all__ = [
     "adjusted_estimate",
     "aipw",
     "balance_table",
+    "causal_precision_at_k",
     "difference_in_means",
     "dml",
     "e_value",
+    "in_top_k",
+    "ips_effect",
     "ipw",
     "match",
     "matching_weights",
     "partial_r2",
     "partialling_out",
+    "precision_at_k",
     "propensity_score",
     "regression_adjustment",
     "risk_ratio_from_difference",
     "risk_ratio_from_mean_difference",
     "robustness_value",
     "trim_by_propensity",
+    "uplift_at_n",
 ]
 __version__ = "0.1.0"
