@@ -349,7 +349,9 @@ def _check_positivity(e, t, column, estimand):
     divides_by_e = estimand in ("ATE", "ATC")
     divides_by_1_minus_e = estimand in ("ATE", "ATT")
     if (e < 0).any() or (e > 1).any():
-        raise ValueError(f"propensity column {column!r} has values outside [0, 1]")
+        raise ValueError(
+            f"propensity column {column!r} has values outside [0, 1]"
+        )
     if divides_by_e and (e[t == 1] <= 0).any():
         raise ValueError(
             f"propensity {column!r} is 0 for {int((e[t == 1] <= 0).sum())} "
@@ -525,9 +527,12 @@ def aipw(
     treatment: str,
     outcome: str,
     covariates,
+    propensity_covariates=None,
+    propensity: str | None = None,
+    estimand: str = "ATE",
     alpha: float = 0.05,
 ) -> EffectEstimate:
-    r"""Augmented IPW: the doubly robust estimator of the ATE.
+    r"""Augmented IPW: the doubly robust estimator of the ATE or the ATT.
 
     Parameters
     ----------
@@ -536,8 +541,14 @@ def aipw(
     treatment, outcome : str
         0/1 treatment column and numeric outcome column.
     covariates : list of str or str
-        Columns or formula right-hand side used by both the outcome models
-        (OLS per arm) and the propensity model (logistic regression).
+        Columns or formula right-hand side of the outcome models (OLS per
+        arm), and of the propensity model unless one of the next two is
+        given.
+    propensity_covariates : list of str or str, optional
+        A different specification for the logistic propensity model.
+    propensity : str, optional
+        A column of known propensity scores instead of a fitted model.
+    estimand : {"ATE", "ATT"}
     alpha : float
 
     Returns
@@ -547,21 +558,29 @@ def aipw(
     Notes
     -----
     With outcome models :math:`\hat\mu_a(x)` and propensity
-    :math:`\hat e(x)`,
+    :math:`\hat e(x)`, the ATE estimator is
 
     .. math::
 
         \hat\tau = \frac1n\sum_i \Bigl[\hat\mu_1(x_i) - \hat\mu_0(x_i)
           + \frac{T_i (Y_i - \hat\mu_1(x_i))}{\hat e(x_i)}
-          - \frac{(1 - T_i)(Y_i - \hat\mu_0(x_i))}{1 - \hat e(x_i)}\Bigr].
+          - \frac{(1 - T_i)(Y_i - \hat\mu_0(x_i))}{1 - \hat e(x_i)}\Bigr],
 
-    It is consistent if either the outcome models or the propensity model
+    and the ATT estimator, which needs only the control outcome model,
+
+    .. math::
+
+        \hat\tau_{\mathrm{ATT}} = \frac{1}{n_1}\sum_i \Bigl[
+          T_i - (1 - T_i)\frac{\hat e(x_i)}{1 - \hat e(x_i)}\Bigr]
+          \bigl(Y_i - \hat\mu_0(x_i)\bigr).
+
+    Each is consistent if either the outcome model or the propensity model
     is correct (double robustness), and efficient when both are. The
-    standard error is :math:`\mathrm{sd}(\hat\varphi_i)/\sqrt n`, from the
-    estimated influence function :math:`\hat\varphi_i` (the bracket minus
-    :math:`\hat\tau`); because the score is orthogonal, estimating the
-    nuisance models does not change its first-order variance when both
-    are correct.
+    standard error is :math:`\sqrt{\sum_i\hat\varphi_i^2/(n(n-1))}` from the
+    estimated influence function :math:`\hat\varphi_i` (for the ATE the
+    bracket minus :math:`\hat\tau`); because the score is orthogonal,
+    estimating the nuisance models does not change its first-order variance
+    when both are correct.
 
     References
     ----------
@@ -569,7 +588,7 @@ def aipw(
     846--866. Glynn, A. N. and Quinn, K. M. (2010). *Political Analysis*
     18(1), 36--56.
 
-    See chapter 5 of the book.
+    See chapters 5 and 6 of the book.
 
     Examples
     --------
@@ -582,24 +601,43 @@ def aipw(
     """
     from causal_lib._design import covariate_matrix
 
+    _check_estimand(estimand, allowed=("ATE", "ATT"))
     alpha = _checks.check_alpha(alpha)
     t, y = _prepare(df, treatment, outcome)
+    if propensity is not None and propensity_covariates is not None:
+        raise ValueError(
+            "give at most one of propensity_covariates= and propensity="
+        )
     X = covariate_matrix(df, covariates).to_numpy()
-    _, e = _fit_logit(t, X)
-    _check_positivity(e, t, "estimated", "ATE")
+    if propensity is None:
+        spec = covariates if propensity_covariates is None \
+            else propensity_covariates
+        e, _ = _propensity_values(df, t, spec, None)
+    else:
+        e, _ = _propensity_values(df, t, None, propensity)
+    _check_positivity(e, t, propensity or "estimated", estimand)
     mu = {}
     for arm in (0, 1):
         rows = t == arm
         beta, *_ = np.linalg.lstsq(X[rows], y[rows], rcond=None)
         mu[arm] = X @ beta
-    scores = (
-        mu[1] - mu[0]
-        + t * (y - mu[1]) / e
-        - (1 - t) * (y - mu[0]) / (1 - e)
-    )
-    estimate = scores.mean()
-    std_error = scores.std(ddof=1) / np.sqrt(len(y))
+    n = len(y)
+    if estimand == "ATE":
+        scores = (
+            mu[1] - mu[0]
+            + t * (y - mu[1]) / e
+            - (1 - t) * (y - mu[0]) / (1 - e)
+        )
+        estimate = scores.mean()
+        phi = scores - estimate
+    else:
+        share = t.mean()
+        terms = (t - (1 - t) * e / (1 - e)) * (y - mu[0])
+        estimate = terms.sum() / t.sum()
+        phi = (terms - t * estimate) / share
+    std_error = np.sqrt(np.sum(phi**2) / (n - 1) / n)
+    source = "logistic" if propensity is None else "known"
     return EffectEstimate.from_normal(
-        "ATE", estimate, std_error, n=len(y), n_treated=int(t.sum()),
-        method="AIPW (OLS outcome, logistic propensity)", alpha=alpha,
+        estimand, estimate, std_error, n=n, n_treated=int(t.sum()),
+        method=f"AIPW (OLS outcome, {source} propensity)", alpha=alpha,
     )

@@ -360,3 +360,43 @@ def test_intervals_cover_the_truth_in_95_percent(func):
         est = func(df, treatment="t", outcome="y", covariates=["x"])
         hits += est.covers(2.0)
     assert 0.93 <= hits / 500 <= 0.97
+
+
+# --- aipw options -------------------------------------------------------------
+
+def test_aipw_att_by_hand_with_known_propensity():
+    df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0])
+    est = aipw(df, treatment="t", outcome="y", covariates=["x"],
+               propensity="e", estimand="ATT")
+    controls = df[df.t == 0]
+    beta = np.polyfit(controls.x, controls.y, 1)
+    resid = df.y - np.polyval(beta, df.x)
+    w = np.where(df.t == 1, 1.0, -df.e / (1 - df.e))
+    assert est.estimate == pytest.approx((w * resid).sum() / 3)
+    assert est.estimand == "ATT"
+
+
+def test_aipw_att_recovers_the_truth():
+    data, truth = simulate.recommendation_logs(
+        50_000, rng=np.random.default_rng(8))
+    est = aipw(data, treatment="recommended", outcome="spend",
+               covariates="engagement + I(engagement**2) + past_spend",
+               propensity_covariates="engagement + past_spend + C(device)",
+               estimand="ATT")
+    assert abs(est.estimate - truth.att) < 4 * est.std_error
+
+
+def test_aipw_with_a_wrong_propensity_but_right_outcome_model():
+    df = confounded(20_000, np.random.default_rng(6), misspecify="propensity")
+    est = aipw(df, treatment="t", outcome="y", covariates=["x", "z"],
+               propensity_covariates=["z"])
+    assert abs(est.estimate - 2.0) < 4 * est.std_error
+
+
+def test_aipw_propensity_options_are_exclusive():
+    with pytest.raises(ValueError, match="at most one of"):
+        aipw(tiny(), treatment="t", outcome="y", covariates=["e"],
+             propensity="e", propensity_covariates=["e"])
+    with pytest.raises(ValueError, match="estimand must be one of ATE, ATT"):
+        aipw(tiny(), treatment="t", outcome="y", covariates=["e"],
+             estimand="ATC")
