@@ -43,8 +43,8 @@ def test_every_chapter_has_the_template_parts():
         for part in ("Learning goals", "{exercise}", "{solution-start}",
                      "Key ideas", "assert ", "default_rng("):
             assert part in text, f"{path.name} lacks {part!r}"
-        code = "\n".join(c.source for c in jupytext.reads(text, "md:myst").cells
-                         if c.cell_type == "code")
+        cells = jupytext.reads(text, "md:myst").cells
+        code = "\n".join(c.source for c in cells if c.cell_type == "code")
         assert code.count("default_rng(") == 1, (
             f"{path.name}: one rng per chapter"
         )
