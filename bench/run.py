@@ -24,7 +24,9 @@ from _timing import Result  # noqa: E402
 def main(names: list[str]) -> int:
     modules = sorted(HERE.glob("bench_*.py"))
     if names:
-        modules = [m for m in modules if m.stem.removeprefix("bench_") in names]
+        modules = [
+            m for m in modules if m.stem.removeprefix("bench_") in names
+        ]
     results: list[Result] = []
     for path in modules:
         spec = importlib.util.spec_from_file_location(path.stem, path)

@@ -1,4 +1,4 @@
-"""causal_lib: the helper library of *Causal Inference for Recommender Systems*.
+"""causal_lib: the library of *Causal Inference for Recommender Systems*.
 
 Every estimator takes a DataFrame first and column names as keyword-only
 arguments, never modifies its input, and returns an :class:`EffectEstimate`.

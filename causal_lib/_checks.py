@@ -81,5 +81,7 @@ def check_arms(counts: np.ndarray, column: str, minimum: int = 1) -> None:
 
 def check_alpha(alpha: float) -> float:
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+        raise ValueError(
+            f"alpha must lie strictly between 0 and 1, got {alpha}"
+        )
     return float(alpha)

@@ -1,4 +1,4 @@
-"""Real data sets ship inside installed packages and match published numbers."""
+"""Real data sets ship inside installed packages, match published numbers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""difference_in_means: hand-computed cases, statsmodels, errors, properties."""
+"""difference_in_means: hand cases, statsmodels, errors, properties."""
 
 from __future__ import annotations
 
@@ -96,8 +96,10 @@ def test_differs_from_pooled_ols_se_with_unequal_arms():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.drop(columns="spend"), "outcome column 'spend' not found"),
-        (lambda d: d.drop(columns="shown"), "treatment column 'shown' not found"),
+        (lambda d: d.drop(columns="spend"),
+         "outcome column 'spend' not found"),
+        (lambda d: d.drop(columns="shown"),
+         "treatment column 'shown' not found"),
         (lambda d: d.assign(shown=[1, 2, 1, 0, 0, 0, 0]),
          "treatment column 'shown' must be 0/1"),
         (lambda d: d.assign(shown=[1, -1, 1, 0, 0, 0, 0]),

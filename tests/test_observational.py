@@ -46,7 +46,7 @@ def confounded(n, rng, *, misspecify):
     return pd.DataFrame({"t": t, "x": x, "z": z, "y": y})
 
 
-# --- propensity_score -------------------------------------------------------
+# --- propensity_score --------------------------------------------------------
 
 def test_propensity_matches_statsmodels_logit(logs):
     data, _ = logs
@@ -64,7 +64,7 @@ def test_formula_and_list_give_the_same_scores(logs):
     np.testing.assert_allclose(a, b, rtol=1e-10)
 
 
-# --- regression_adjustment --------------------------------------------------
+# --- regression_adjustment ---------------------------------------------------
 
 @pytest.mark.parametrize("estimand", ["ATE", "ATT", "ATC"])
 def test_regression_adjustment_is_lins_regression(logs, estimand):
@@ -113,7 +113,7 @@ def test_regression_adjustment_accepts_formulas_with_categories():
     assert abs(est.estimate - truth.ate) < 4 * est.std_error
 
 
-# --- ipw: hand-computed -----------------------------------------------------
+# --- ipw: hand-computed ------------------------------------------------------
 
 def tiny():
     return pd.DataFrame({
@@ -171,7 +171,7 @@ def test_hajek_is_shift_invariant_and_horvitz_thompson_is_not():
         ipw(df, normalize=False, **kw).estimate)
 
 
-# --- ipw and aipw against statsmodels -----------------------------------------
+# --- ipw and aipw against statsmodels ----------------------------------------
 
 @pytest.fixture(scope="module")
 def treatment_effect(logs):
@@ -190,9 +190,10 @@ def test_ipw_matches_statsmodels(logs, treatment_effect, estimand, group):
     est = ipw(data, treatment="recommended", outcome="purchased",
               covariates=COVARIATES, estimand=estimand)
     ref = treatment_effect.ipw(effect_group=group)
-    assert est.estimate == pytest.approx(ref.summary_frame().iloc[0]["coef"], rel=1e-6)
+    row = ref.summary_frame().iloc[0]
+    assert est.estimate == pytest.approx(row["coef"], rel=1e-6)
     # statsmodels stacks the same moment conditions (GMM, exactly identified)
-    assert est.std_error == pytest.approx(ref.summary_frame().iloc[0]["std err"], rel=1e-4)
+    assert est.std_error == pytest.approx(row["std err"], rel=1e-4)
 
 
 def test_aipw_matches_statsmodels(logs, treatment_effect):
@@ -200,8 +201,9 @@ def test_aipw_matches_statsmodels(logs, treatment_effect):
     est = aipw(data, treatment="recommended", outcome="purchased",
                covariates=COVARIATES)
     ref = treatment_effect.aipw()
-    assert est.estimate == pytest.approx(ref.summary_frame().iloc[0]["coef"], rel=1e-6)
-    assert est.std_error == pytest.approx(ref.summary_frame().iloc[0]["std err"], rel=0.01)
+    row = ref.summary_frame().iloc[0]
+    assert est.estimate == pytest.approx(row["coef"], rel=1e-6)
+    assert est.std_error == pytest.approx(row["std err"], rel=0.01)
 
 
 @pytest.mark.parametrize("method", ["ipw", "aipw", "regression"])
@@ -223,7 +225,7 @@ def test_aipw_is_doubly_robust(wrong):
     assert abs(naive - 2.0) > 10 * est.std_error  # confounding is real
 
 
-# --- errors and positivity ----------------------------------------------------
+# --- errors and positivity ---------------------------------------------------
 
 def test_propensity_zero_for_treated_is_an_error():
     df = tiny().assign(e=[0.0, 0.5, 0.25, 0.75, 0.8, 0.2])
@@ -316,7 +318,7 @@ def test_inputs_are_not_modified(logs):
     pd.testing.assert_frame_equal(data, before)
 
 
-# --- properties -----------------------------------------------------------------
+# --- properties --------------------------------------------------------------
 
 SMALL = confounded(400, np.random.default_rng(9), misspecify="outcome")
 
@@ -345,7 +347,7 @@ def test_row_order_does_not_matter(random):
         assert b.std_error == pytest.approx(a.std_error, rel=1e-8)
 
 
-# --- coverage (slow) -------------------------------------------------------------
+# --- coverage (slow) ---------------------------------------------------------
 
 @pytest.mark.slow
 @pytest.mark.parametrize("func", [ipw, aipw])
@@ -362,7 +364,7 @@ def test_intervals_cover_the_truth_in_95_percent(func):
     assert 0.93 <= hits / 500 <= 0.97
 
 
-# --- aipw options -------------------------------------------------------------
+# --- aipw options ------------------------------------------------------------
 
 def test_aipw_att_by_hand_with_known_propensity():
     df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0])

@@ -97,7 +97,8 @@ def _stub(label: str) -> str:
 def write_notebooks(chapters: list[Path], outdir: Path) -> list[Path]:
     """Write ``full/`` and ``student/`` notebooks and the student zip."""
     written = []
-    for edition, make in (("full", full_notebook), ("student", student_notebook)):
+    editions = (("full", full_notebook), ("student", student_notebook))
+    for edition, make in editions:
         folder = outdir / edition
         folder.mkdir(parents=True, exist_ok=True)
         for path in chapters:

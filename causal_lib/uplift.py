@@ -1,0 +1,1481 @@
+r"""Uplift modelling: learning whom to target, and checking the ranking.
+
+Two halves that chapter 8 uses together.
+
+**Evaluation.** A *score* ranks users by how much we expect a treatment
+(a coupon, a recommendation slot, a push notification) to change their
+outcome. On a randomised experiment, :func:`uplift_curve` and
+:func:`qini_curve` trace the incremental outcome as ever more users are
+targeted from the top of the ranking; :func:`uplift_auc` and
+:func:`qini_auc` summarise a curve in one number, normalised as in
+scikit-uplift; :func:`uplift_at_k` reads the effect among the top share
+:math:`k` of users. All take ``(df, *, outcome, treatment, score)``.
+
+**Learning.** The meta-learners :class:`SLearner`, :class:`TLearner`,
+:class:`XLearner` and :class:`DRLearner` turn any scikit-learn regressor
+or classifier into an estimator of the conditional average treatment
+effect (CATE) :math:`\tau(x) = E[Y(1) - Y(0) \mid X = x]`, following
+scikit-learn's protocol: ``learner.fit(X, y, treatment=t)``, then
+``learner.predict(X_new)`` returns :math:`\hat\tau(x)`, which is a score.
+
+See chapter 8 of the book.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from causal_lib import _checks
+from causal_lib.dml import (
+    _check_classifier_target,
+    _check_count,
+    _check_learner,
+    _finite_column,
+    _is_classifier,
+)
+from causal_lib.estimators import _check_positivity, _treatment_array
+
+__all__ = [
+    "DRLearner",
+    "SLearner",
+    "TLearner",
+    "XLearner",
+    "perfect_qini_curve",
+    "perfect_uplift_curve",
+    "qini_auc",
+    "qini_curve",
+    "uplift_at_k",
+    "uplift_auc",
+    "uplift_curve",
+]
+
+_CURVE_COLUMNS = ("threshold", "n", "n_treated", "n_control",
+                  "outcome_treated", "outcome_control")
+
+
+# --- evaluation: curves ------------------------------------------------------
+
+def _metric_inputs(df, outcome, treatment, score):
+    """Validated score, treatment (0/1) and outcome arrays."""
+    _checks.require_frame(df)
+    _checks.require_columns(
+        df, outcome=outcome, treatment=treatment, score=score
+    )
+    t = _treatment_array(df, treatment)
+    y = _finite_column(df, outcome, "outcome")
+    s = _checks.numeric_column(df, score, "score")
+    n_treated = int(np.count_nonzero(t))
+    _checks.check_arms(np.array([len(t) - n_treated, n_treated]), treatment)
+    return s, t, y
+
+
+def _descending_order(s):
+    r"""A permutation putting ``s`` in descending order, and ``s`` in it.
+
+    ``np.argsort`` of floats is several times slower than ``np.sort`` of
+    unsigned integers, so sort integers instead. Each score's IEEE 754 bits
+    become an unsigned key in the reverse order of the scores (flip all
+    bits but the sign of a non-negative number, keep a negative one); its
+    lowest :math:`B` bits are replaced by the row number
+    (:math:`2^B \ge n`), and one ``np.sort`` of these integers yields the
+    permutation in the low bits. Distinct scores whose keys differ only in
+    the dropped bits (within :math:`2^B` units in the last place) share a
+    run of equal high bits and may come out of order there; those runs
+    are then sorted by score, which makes the order exact.
+    """
+    n = len(s)
+    bits = s.view(np.uint64)
+    keys = bits >> np.uint64(63)
+    keys -= np.uint64(1)
+    keys >>= np.uint64(1)
+    keys ^= bits
+    width = np.uint64(max((n - 1).bit_length(), 1))
+    low = (np.uint64(1) << width) - np.uint64(1)
+    keys |= low
+    keys ^= low  # clear the low bits...
+    keys |= np.arange(n, dtype=np.uint64)  # ...and store the row there
+    keys.sort()
+    order = (keys & low).astype(np.intp)
+    ranked = s[order]
+    bad = np.flatnonzero(ranked[1:] > ranked[:-1])
+    if len(bad):
+        # The rows of each run whose high bits a misordered pair shares.
+        high = keys[bad] | low
+        starts, first = np.unique(
+            np.searchsorted(keys, high ^ low), return_index=True)
+        sizes = np.searchsorted(keys, high[first], side="right") - starts
+        rows = np.arange(sizes.sum()) + np.repeat(
+            starts - np.cumsum(sizes) + sizes, sizes)
+        repair = np.argsort(-ranked[rows], kind="stable")
+        order[rows] = order[rows][repair]
+        ranked[rows] = ranked[rows][repair]
+    return order, ranked
+
+
+def _cumulate(s, t, y):
+    r"""Points of the curves: cumulative counts and outcome sums.
+
+    Returns ``(x, n_t, y_t, y_c, ranked, points)``: float arrays with one
+    entry for the origin (nobody targeted) and one per distinct score,
+    from the highest down, after the whole block of units sharing it; the
+    scores in descending order; and the positions of the points in it
+    (``None`` when every score is distinct). Counts are exact below
+    :math:`2^{53}`.
+    """
+    order, ranked = _descending_order(s)
+    n = len(s)
+    # The sums are computed for every unit, with the origin in front, and
+    # read at the end of each block of ties, so the order of units within
+    # a block is irrelevant.
+    n_t, y_t, y_c = np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1)
+    if ((y == 0) | (y == 1)).all():
+        # One gather of a one-byte code (1 = treated, 2 = responded).
+        code = t.astype(np.int8)
+        code += 2 * y.astype(np.int8)
+        code = code[order]
+        np.cumsum(code & 1, out=n_t[1:])
+        np.cumsum(code == 3, out=y_t[1:])
+        np.cumsum(code == 2, out=y_c[1:])
+    else:
+        treated = t.astype(bool)[order]
+        np.cumsum(treated, out=n_t[1:])
+        np.take(y, order, out=y_c[1:])
+        np.multiply(y_c[1:], treated, out=y_t[1:])
+        y_c[1:] -= y_t[1:]
+        np.cumsum(y_t[1:], out=y_t[1:])
+        np.cumsum(y_c[1:], out=y_c[1:])
+    ends = np.flatnonzero(ranked[1:] != ranked[:-1])
+    if len(ends) == n - 1:
+        return np.arange(n + 1.0), n_t, y_t, y_c, ranked, None
+    points = np.concatenate([[0], ends + 1, [n]])
+    return (points.astype(float), n_t[points], y_t[points], y_c[points],
+            ranked, points)
+
+
+def _uplift_values(n_t, n_c, y_t, y_c) -> np.ndarray:
+    """(y_t/n_t - y_c/n_c)(n_t + n_c); an empty arm's mean counts as 0."""
+    zeros = np.zeros(len(n_t))
+    mean_t = np.divide(y_t, n_t, out=zeros.copy(), where=n_t > 0)
+    mean_c = np.divide(y_c, n_c, out=zeros.copy(), where=n_c > 0)
+    return (mean_t - mean_c) * (n_t + n_c)
+
+
+def _qini_values(n_t, n_c, y_t, y_c) -> np.ndarray:
+    """y_t - y_c n_t / n_c; the control term is 0 while n_c = 0."""
+    ratio = np.divide(n_t, n_c, out=np.zeros(len(n_t)), where=n_c > 0)
+    return y_t - y_c * ratio
+
+
+_VALUES = {"uplift": _uplift_values, "qini": _qini_values}
+
+
+def _curve(kind, df, outcome, treatment, score) -> pd.DataFrame:
+    s, t, y = _metric_inputs(df, outcome, treatment, score)
+    x, n_t, y_t, y_c, ranked, points = _cumulate(s, t, y)
+    n_c = x - n_t
+    threshold = np.empty(len(x))
+    threshold[0] = np.inf
+    threshold[1:] = ranked if points is None else ranked[points[1:] - 1]
+    columns = dict(zip(_CURVE_COLUMNS, (
+        threshold, x.astype(np.int64), n_t.astype(np.int64),
+        n_c.astype(np.int64), y_t, y_c)))
+    columns[kind] = _VALUES[kind](n_t, n_c, y_t, y_c)
+    return pd.DataFrame(columns, copy=False)
+
+
+def uplift_curve(
+    df: pd.DataFrame, *, outcome: str, treatment: str, score: str
+) -> pd.DataFrame:
+    r"""Uplift curve: incremental outcome among the top-scored units.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment (or of data where
+        treatment is as good as random given nothing: the curve compares
+        raw arm means).
+    outcome : str
+        Numeric outcome column, such as ``purchased`` (0/1) or ``spend``.
+    treatment : str
+        Column holding 0 (control) or 1 (treated).
+    score : str
+        Column of predicted uplift (any real numbers; higher means "target
+        first"), for instance a meta-learner's ``predict`` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row for the origin and one per distinct score, from the highest
+        score down, with columns ``threshold`` (the score of the units that
+        enter at this point; :math:`+\infty` at the origin), ``n`` (units
+        targeted so far, :math:`k`), ``n_treated`` and ``n_control``
+        (:math:`n_t(k)`, :math:`n_c(k)`), ``outcome_treated`` and
+        ``outcome_control`` (the outcome sums :math:`y_t(k)`, :math:`y_c(k)`)
+        and ``uplift`` (the curve, :math:`u(k)`).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, the treatment is not 0/1, the outcome or
+        score holds NaN (or the outcome infinite values), or an arm is
+        empty.
+
+    Notes
+    -----
+    Sort units by score, highest first. Target everyone whose score is at
+    least a threshold; at the :math:`j`-th distinct score the targeted set
+    holds :math:`k` units, :math:`n_t(k)` of them treated and
+    :math:`n_c(k)` control, whose outcomes sum to :math:`y_t(k)` and
+    :math:`y_c(k)`. The uplift curve is
+
+    .. math::
+
+        u(k) = \left(\frac{y_t(k)}{n_t(k)} - \frac{y_c(k)}{n_c(k)}\right)
+               \bigl(n_t(k) + n_c(k)\bigr),
+
+    the difference in mean outcomes among the targeted units, scaled to
+    their number: the estimated *extra* outcomes (purchases, euros) if
+    those :math:`k` units were treated rather than not. While an arm is
+    still empty its mean is taken as 0, as in scikit-uplift (so a first
+    block of treated units only gives :math:`u = y_t`). The curve starts
+    at the origin :math:`(0, 0)` and ends at
+    :math:`N(\bar Y_1 - \bar Y_0)`, the difference in means times the
+    number of units.
+
+    **Ties.** Units with equal scores cannot be ranked against each other,
+    so they enter *together*: the curve has one point per distinct score,
+    after the whole block of tied units, and is linear in between (the
+    trapezoidal rule of :func:`uplift_auc` integrates that polygon). The
+    result therefore does not depend on row order; a constant score gives
+    the two-point curve from the origin to the end point, which is the
+    random baseline. This is scikit-uplift's convention.
+
+    The *random* baseline is the straight line from :math:`(0, 0)` to the
+    end point: targeting a random share :math:`k/N` of units gains that
+    share of the total. The *perfect* curve is in
+    :func:`perfect_uplift_curve`.
+
+    References
+    ----------
+    Gutierrez, P. and Gérardy, J.-Y. (2017). Causal inference and uplift
+    modelling: a review of the literature. *Proceedings of Machine
+    Learning Research* 67, 1--13. Shevchenko, M. and Elisova, I.
+    scikit-uplift documentation, ``sklift.metrics.uplift_curve``,
+    https://www.uplift-modeling.com.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    Six users; the two scored 0.8 tie and enter together:
+
+    >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+    ...                    "coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> curve = uplift_curve(df, outcome="bought", treatment="coupon",
+    ...                      score="score")
+    >>> curve[["n", "n_treated", "n_control", "uplift"]]
+       n  n_treated  n_control  uplift
+    0  0          0          0     0.0
+    1  1          1          0     1.0
+    2  3          2          1     3.0
+    3  4          3          1     4.0
+    4  5          3          2     2.5
+    5  6          3          3     4.0
+
+    At :math:`k = 5`: :math:`(3/3 - 1/2) \times 5 = 2.5`.
+    """
+    return _curve("uplift", df, outcome, treatment, score)
+
+
+def qini_curve(
+    df: pd.DataFrame, *, outcome: str, treatment: str, score: str
+) -> pd.DataFrame:
+    r"""Qini curve: incremental outcome, control sums rescaled to the treated.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        Numeric outcome column.
+    treatment : str
+        Column holding 0 (control) or 1 (treated).
+    score : str
+        Column of predicted uplift; higher means "target first".
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`uplift_curve`, with the curve in column ``qini``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_curve`.
+
+    Notes
+    -----
+    With the notation of :func:`uplift_curve`, Radcliffe's (2007) Qini
+    curve is
+
+    .. math::
+
+        q(k) = y_t(k) - y_c(k)\,\frac{n_t(k)}{n_c(k)},
+
+    the treated outcomes among the targeted units minus the control
+    outcomes rescaled to the same number of units: the extra outcomes
+    among the *treated* targeted units. While no control unit has entered
+    (:math:`n_c(k) = 0`, hence :math:`y_c(k) = 0`) the control term is
+    0, so :math:`q(k) = y_t(k)`, as in scikit-uplift. It differs from the
+    uplift curve only in its scale: :math:`q(k) = u(k)\,n_t(k)/k` when both
+    arms are non-empty, so with a balanced experiment it is about half the
+    uplift curve. It ends at :math:`N_1(\bar Y_1 - \bar Y_0)`.
+
+    Ties are handled as in :func:`uplift_curve`: tied units enter together,
+    one point per distinct score. The random baseline is the straight line
+    to the end point; the perfect curve is in :func:`perfect_qini_curve`.
+
+    References
+    ----------
+    Radcliffe, N. J. (2007). Using control groups to target on predicted
+    lift: building and assessing uplift models. *Direct Marketing
+    Analytics Journal* 1, 14--21. Shevchenko, M. and Elisova, I.
+    scikit-uplift documentation, ``sklift.metrics.qini_curve``,
+    https://www.uplift-modeling.com.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+    ...                    "coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> qini_curve(df, outcome="bought", treatment="coupon",
+    ...            score="score")["qini"].tolist()
+    [0.0, 1.0, 2.0, 3.0, 1.5, 2.0]
+    """
+    return _curve("qini", df, outcome, treatment, score)
+
+
+# --- evaluation: perfect curves and areas -----------------------------------
+
+def _binary_outcome(y, outcome, what) -> None:
+    if not ((y == 0) | (y == 1)).all():
+        raise ValueError(
+            f"outcome column {outcome!r} must be 0/1 for {what}, as in "
+            "scikit-uplift (the perfect curve is defined for responders and "
+            "non-responders); use normalize=False for the area between the "
+            "curve and the random line, in outcome units"
+        )
+
+
+def _perfect_points(kind, totals, negative_effect):
+    r"""The perfect curve's points ``(x, value)``.
+
+    ``totals`` are the numbers of treated responders, treated
+    non-responders, control responders and control non-responders.
+    """
+    tr, tn, cr, cn = totals
+    # Blocks of units entering together: (treated, treated responders,
+    # control, control responders).
+    TR, TN, CR, CN = (tr, tr, 0, 0), (tn, 0, 0, 0), (0, 0, cr, cr), \
+        (0, 0, cn, 0)
+    if kind == "uplift":
+        blocks = [TR, CN] + ([CR, TN] if cr > tn else [TN, CR])
+    elif negative_effect:
+        blocks = [TR, (tn, 0, cn, 0), CR]
+    else:
+        final = tr - cr * (tr + tn) / (cr + cn)
+        if not final > 0:
+            raise ValueError(
+                "the perfect Qini curve without negative effects needs a "
+                f"positive overall effect; here the Qini curve ends at "
+                f"{final:.4g}. Use negative_effect=True"
+            )
+        n = float(tr + tn + cr + cn)
+        return np.array([0.0, final, n]), np.array([0.0, final, final])
+    steps = np.array([b for b in blocks if b[0] + b[2] > 0])
+    n_t, y_t, n_c, y_c = np.vstack([np.zeros(4), np.cumsum(steps, 0)]).T
+    return n_t + n_c, _VALUES[kind](n_t, n_c, y_t, y_c)
+
+
+def _totals(n_t, y_t, y_c, x):
+    """Treated and control responders and non-responders, from the end."""
+    return (y_t[-1], n_t[-1] - y_t[-1], y_c[-1], x[-1] - n_t[-1] - y_c[-1])
+
+
+def _perfect_curve(kind, df, outcome, treatment, negative_effect):
+    _checks.require_frame(df)
+    _checks.require_columns(df, outcome=outcome, treatment=treatment)
+    t = _treatment_array(df, treatment)
+    y = _finite_column(df, outcome, "outcome")
+    n_treated = int(np.count_nonzero(t))
+    _checks.check_arms(np.array([len(t) - n_treated, n_treated]), treatment)
+    _binary_outcome(y, outcome, "a perfect curve")
+    responded = y == 1
+    tr = int(np.count_nonzero(responded[t == 1]))
+    cr = int(np.count_nonzero(responded)) - tr
+    totals = (tr, n_treated - tr, cr, len(y) - n_treated - cr)
+    x, values = _perfect_points(kind, totals, negative_effect)
+    return pd.DataFrame({"n": x, kind: values})
+
+
+def perfect_uplift_curve(
+    df: pd.DataFrame, *, outcome: str, treatment: str
+) -> pd.DataFrame:
+    r"""The uplift curve of an oracle that knows every unit's outcome.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        0/1 outcome column.
+    treatment : str
+        0/1 treatment column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``n`` (units targeted) and ``uplift``, one row for the
+        origin and one per non-empty group below.
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_curve`, and if the outcome is not 0/1.
+
+    Notes
+    -----
+    Split the units into treated responders (TR, :math:`T = 1, Y = 1`),
+    treated non-responders (TN), control responders (CR) and control
+    non-responders (CN). The oracle ranks whole groups, each entering
+    together as a block of ties, in the order
+
+    .. math::
+
+        \text{TR},\ \text{CN},\ \text{then CR, TN if } |\text{CR}| >
+        |\text{TN}| \text{, else TN, CR},
+
+    and the perfect curve is :func:`uplift_curve` of that ranking: the
+    ranking scikit-uplift's ``perfect_uplift_curve`` builds, reproduced
+    here so normalised areas agree with it. Why: the uplift curve is
+    :math:`u(k) = k(\bar y_t - \bar y_c) \le k` for a 0/1 outcome, and
+    while the targeted set holds only treated responders and control
+    non-responders :math:`\bar y_t = 1` and :math:`\bar y_c = 0` (an empty
+    arm's mean counting as 0), so the curve runs along the line
+    :math:`u = k`, the largest value possible, up to
+    :math:`k = |\text{TR}| + |\text{CN}|`. The remaining units can only
+    lower it; scikit-uplift lets the larger of the two groups enter first.
+    That last choice is a convention, not an optimum: for some counts the
+    other order encloses a larger area, so the perfect curve is a
+    reference, not a proven upper bound on every ranking's curve (a score
+    can, rarely, have a normalised area above 1).
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> perfect_uplift_curve(df, outcome="bought",
+    ...                      treatment="coupon").to_numpy().tolist()
+    [[0.0, 0.0], [3.0, 3.0], [5.0, 5.0], [6.0, 4.0]]
+
+    Three treated responders, then two control non-responders, each
+    raising the curve by 1; the control responder enters last (there is
+    no treated non-responder).
+    """
+    return _perfect_curve("uplift", df, outcome, treatment, True)
+
+
+def perfect_qini_curve(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    negative_effect: bool = True,
+) -> pd.DataFrame:
+    r"""The Qini curve of an oracle that knows every unit's outcome.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        0/1 outcome column.
+    treatment : str
+        0/1 treatment column.
+    negative_effect : bool, default True
+        Whether the oracle allows for units the treatment harms ("sleeping
+        dogs"); see Notes. scikit-uplift's parameter of the same name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``n`` (units targeted; fractional for
+        ``negative_effect=False``) and ``qini``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_curve`; if the outcome is not 0/1; and, for
+        ``negative_effect=False``, if the Qini curve does not end above 0.
+
+    Notes
+    -----
+    With the groups of :func:`perfect_uplift_curve` and
+    :math:`Q = y_t(N) - y_c(N) N_1 / N_0` the end point of every Qini
+    curve on these data:
+
+    * ``negative_effect=True``: the oracle ranks by
+      :math:`Y` for treated units and :math:`-Y` for control units, so
+      the treated responders enter first, then all non-responders together
+      (a block of ties), then the control responders. Each treated
+      responder adds 1 to :math:`q(k) = y_t(k)` (no control unit yet), the
+      most any unit can add, so the curve rises along :math:`q = k` to
+      :math:`|\text{TR}|`, stays there while non-responders enter, and
+      falls to :math:`Q` as the control responders enter last.
+    * ``negative_effect=False``: assuming nobody is harmed, there are
+      exactly :math:`Q` persuadable units; the oracle targets them first,
+      so the curve is the polygon :math:`(0, 0), (Q, Q), (N, Q)`: a rise
+      of one extra outcome per unit, then flat. This needs :math:`Q > 0`.
+
+    Both are scikit-uplift's ``perfect_qini_curve``, reproduced so
+    :func:`qini_auc` agrees with ``qini_auc_score``.
+
+    References
+    ----------
+    Radcliffe, N. J. (2007). Using control groups to target on predicted
+    lift: building and assessing uplift models. *Direct Marketing
+    Analytics Journal* 1, 14--21.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> perfect_qini_curve(df, outcome="bought",
+    ...                    treatment="coupon")["qini"].tolist()
+    [0.0, 3.0, 3.0, 2.0]
+    >>> perfect_qini_curve(df, outcome="bought", treatment="coupon",
+    ...                    negative_effect=False).to_numpy().tolist()
+    [[0.0, 0.0], [2.0, 2.0], [6.0, 2.0]]
+    """
+    if not isinstance(negative_effect, (bool, np.bool_)):
+        raise TypeError(
+            f"negative_effect must be True or False, got {negative_effect!r}"
+        )
+    return _perfect_curve("qini", df, outcome, treatment,
+                          bool(negative_effect))
+
+
+def _area(x, values) -> float:
+    """Trapezoidal area under the polygon through the points."""
+    return float(np.diff(x) @ (values[1:] + values[:-1]) / 2)
+
+
+def _auc(kind, df, outcome, treatment, score, normalize, negative_effect):
+    s, t, y = _metric_inputs(df, outcome, treatment, score)
+    x, n_t, y_t, y_c, _, _ = _cumulate(s, t, y)
+    values = _VALUES[kind](n_t, x - n_t, y_t, y_c)
+    random = x[-1] * values[-1] / 2
+    model = _area(x, values) - random
+    if not normalize:
+        return float(model)
+    _binary_outcome(y, outcome, "the normalised area")
+    totals = _totals(n_t, y_t, y_c, x)
+    perfect = _area(*_perfect_points(kind, totals, negative_effect)) - random
+    if not perfect > 0:
+        raise ValueError(
+            f"the perfect {kind} curve does not rise above the random line "
+            f"(area {perfect:.4g}; does outcome column {outcome!r} have "
+            "responders in only one arm, or none?): the normalised area is "
+            "undefined"
+        )
+    return float(model / perfect)
+
+
+def uplift_auc(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    score: str,
+    normalize: bool = True,
+) -> float:
+    r"""Normalised area under the uplift curve (AUUC).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        Outcome column: 0/1 when ``normalize=True``, any numbers otherwise.
+    treatment : str
+        0/1 treatment column.
+    score : str
+        Predicted uplift; higher means "target first".
+    normalize : bool, default True
+        Divide by the perfect curve's area (see Notes); ``False`` returns
+        the area between the curve and the random line, in outcome units
+        times units.
+
+    Returns
+    -------
+    float
+        1 for the oracle's ranking, about 0 for a random one, negative for
+        a ranking worse than random.
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_curve`; if ``normalize=True`` and the outcome is
+        not 0/1 or the perfect curve is not above the random line.
+
+    Notes
+    -----
+    With :math:`A(\cdot)` the trapezoidal area under a curve's points
+    (:math:`x` = units targeted, from 0 to :math:`N`; tied scores enter
+    together as in :func:`uplift_curve`),
+
+    .. math::
+
+        \mathrm{AUUC} = \frac{A(\text{model}) - A(\text{random})}
+                             {A(\text{perfect}) - A(\text{random})},
+        \qquad A(\text{random}) = \tfrac12 N\, u(N),
+
+    the random curve being the straight line to the common end point and
+    the perfect curve :func:`perfect_uplift_curve`. This is the
+    normalisation of scikit-uplift's ``uplift_auc_score``, so the numbers
+    agree with it (Diemert et al. use the same form). The score enters
+    only through its ranking, so any strictly increasing transformation
+    of it leaves the area unchanged.
+
+    References
+    ----------
+    Diemert, E., Betlei, A., Renaudin, C., Amini, M.-R., Gregoir, T. and
+    Rahier, T. (2021). A large scale benchmark for individual treatment
+    effect prediction and uplift modeling. arXiv:2111.10106. Shevchenko,
+    M. and Elisova, I. scikit-uplift documentation,
+    ``sklift.metrics.uplift_auc_score``, https://www.uplift-modeling.com.
+    Gutierrez, P. and Gérardy, J.-Y. (2017). Causal inference and uplift
+    modelling: a review of the literature. *Proceedings of Machine
+    Learning Research* 67, 1--13.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+    ...                    "coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> auc = uplift_auc(df, outcome="bought", treatment="coupon",
+    ...                  score="score")
+    >>> auc  # (14.5 - 12) / (17 - 12), random area 6 * 4 / 2 = 12
+    0.5
+    """
+    return _auc("uplift", df, outcome, treatment, score, normalize, True)
+
+
+def qini_auc(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    score: str,
+    normalize: bool = True,
+    negative_effect: bool = True,
+) -> float:
+    r"""Normalised area under the Qini curve (the Qini coefficient).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        Outcome column: 0/1 when ``normalize=True``, any numbers otherwise.
+    treatment : str
+        0/1 treatment column.
+    score : str
+        Predicted uplift; higher means "target first".
+    normalize : bool, default True
+        Divide by the perfect curve's area; ``False`` returns the area
+        between the Qini curve and the random line.
+    negative_effect : bool, default True
+        Which perfect curve to normalise by (see
+        :func:`perfect_qini_curve`); scikit-uplift's parameter.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_auc`.
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{Qini} = \frac{A(\text{model}) - A(\text{random})}
+                             {A(\text{perfect}) - A(\text{random})},
+        \qquad A(\text{random}) = \tfrac12 N\, q(N),
+
+    with trapezoidal areas over the points of :func:`qini_curve` and
+    :func:`perfect_qini_curve`: scikit-uplift's ``qini_auc_score``.
+    Radcliffe (2007) defines the unnormalised Qini coefficient as the area
+    between the curve and the random line (``normalize=False``, up to his
+    division by :math:`N^2` to make it a share).
+
+    References
+    ----------
+    Radcliffe, N. J. (2007). Using control groups to target on predicted
+    lift: building and assessing uplift models. *Direct Marketing
+    Analytics Journal* 1, 14--21. Shevchenko, M. and Elisova, I.
+    scikit-uplift documentation, ``sklift.metrics.qini_auc_score``,
+    https://www.uplift-modeling.com.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+    ...                    "coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> qini_auc(df, outcome="bought", treatment="coupon",
+    ...          score="score")  # (10 - 6) / (13 - 6)
+    0.5714285714285714
+    """
+    if not isinstance(negative_effect, (bool, np.bool_)):
+        raise TypeError(
+            f"negative_effect must be True or False, got {negative_effect!r}"
+        )
+    return _auc("qini", df, outcome, treatment, score, normalize,
+                bool(negative_effect))
+
+
+# --- evaluation: uplift at k ------------------------------------------------
+
+def _check_k(k) -> float:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, Real) or \
+            not 0 < k <= 1:
+        raise ValueError(
+            f"k must be a share of units in (0, 1], got {k!r}"
+        )
+    return float(k)
+
+
+def _top_weights(s, share, what) -> np.ndarray:
+    """Weight 1 for the top floor(share * n) scores, ties at the cut shared."""
+    n = len(s)
+    # Rounding first keeps 0.29 * 100 = 28.999999999999996 at 29.
+    m = math.floor(round(share * n, 9))
+    if m < 1:
+        raise ValueError(
+            f"k = {share:g} of the {n} units {what} selects none "
+            f"(k * n = {share * n:.3g} < 1); increase k"
+        )
+    cut = np.partition(s, n - m)[n - m]  # the m-th highest score
+    above = s > cut
+    at = s == cut
+    weights = above.astype(float)
+    weights[at] = (m - np.count_nonzero(above)) / np.count_nonzero(at)
+    return weights
+
+
+def uplift_at_k(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    score: str,
+    k: float = 0.3,
+    strategy: str = "overall",
+) -> float:
+    r"""Difference in mean outcomes among the top share ``k`` by score.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit of a randomised experiment.
+    outcome : str
+        Numeric outcome column.
+    treatment : str
+        0/1 treatment column.
+    score : str
+        Predicted uplift; higher means "target first".
+    k : float, default 0.3
+        Share of units targeted, in :math:`(0, 1]`; ``k=1`` gives the
+        difference in means of the whole experiment.
+    strategy : {"overall", "by_group"}
+        ``"overall"``: take the top :math:`\lfloor kN \rfloor` units of the
+        whole sample, then compare the treated and control units among
+        them. ``"by_group"``: take the top
+        :math:`\lfloor k N_1 \rfloor` treated and the top
+        :math:`\lfloor k N_0 \rfloor` control units separately, so both arms
+        contribute the same share (scikit-uplift's two strategies).
+
+    Returns
+    -------
+    float
+        :math:`\bar y_t - \bar y_c` among the selected units.
+
+    Raises
+    ------
+    ValueError
+        As :func:`uplift_curve`; if ``k`` is not in :math:`(0, 1]` or
+        selects no unit; if ``strategy`` is unknown; or if the selected
+        units hold no treated or no control unit.
+
+    Notes
+    -----
+    With selection weights :math:`w_i`,
+
+    .. math::
+
+        \widehat{\mathrm{uplift}}@k =
+        \frac{\sum_i w_i T_i Y_i}{\sum_i w_i T_i} -
+        \frac{\sum_i w_i (1 - T_i) Y_i}{\sum_i w_i (1 - T_i)}.
+
+    For the top :math:`m` units of a set (:math:`m = \lfloor kN \rfloor`, or
+    per arm), let :math:`s_{(m)}` be the :math:`m`-th highest score:
+    units scoring above it have :math:`w_i = 1`, units below
+    :math:`w_i = 0`. **Ties at the cut:** if :math:`a` units score above
+    :math:`s_{(m)}` and :math:`b` units score exactly :math:`s_{(m)}`, the
+    tied units cannot be ranked, so each gets
+    :math:`w_i = (m - a)/b`: the :math:`m - a` remaining places are shared
+    equally among them (the sums are the averages over every order of the
+    tied units). The result does not depend on row order, and exactly
+    :math:`m` units are counted. scikit-uplift instead breaks such ties by
+    row order; without ties at the cut the two agree. :math:`m` is
+    :math:`kN` rounded down (after rounding :math:`kN` to 9 decimals, so
+    that ``0.29 * 100`` counts as 29).
+
+    References
+    ----------
+    Shevchenko, M. and Elisova, I. scikit-uplift documentation,
+    ``sklift.metrics.uplift_at_k``, https://www.uplift-modeling.com.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+    ...                    "coupon": [1, 0, 1, 1, 0, 0],
+    ...                    "bought": [1, 0, 1, 1, 1, 0]})
+    >>> uplift_at_k(df, outcome="bought", treatment="coupon",
+    ...             score="score", k=5/6)  # top 5: 3/3 - 1/2
+    0.5
+
+    With ``k = 1/3`` the two users tied at 0.8 share the second place,
+    half a unit each:
+
+    >>> uplift_at_k(df, outcome="bought", treatment="coupon",
+    ...             score="score", k=1/3)  # (1 + 0.5) / 1.5 - 0 / 0.5
+    1.0
+    """
+    s, t, y = _metric_inputs(df, outcome, treatment, score)
+    k = _check_k(k)
+    if strategy not in ("overall", "by_group"):
+        raise ValueError(
+            f"strategy must be 'overall' or 'by_group', got {strategy!r}"
+        )
+    treated = t.astype(bool, copy=False)
+    if strategy == "by_group":
+        means = []
+        for arm, name in ((treated, "treated"), (~treated, "control")):
+            w = _top_weights(s[arm], k, f"in the {name} arm")
+            means.append(w @ y[arm] / w.sum())
+        return float(means[0] - means[1])
+    w = _top_weights(s, k, "")
+    w_t = np.where(treated, w, 0.0)
+    w_c = w - w_t
+    for weight, name in ((w_t, "treated (1)"), (w_c, "control (0)")):
+        if not weight.sum() > 0:
+            raise ValueError(
+                f"treatment column {treatment!r} has no {name} unit among "
+                f"the top k = {k:g} of units by score {score!r}; increase k "
+                "or use strategy='by_group'"
+            )
+    return float(w_t @ y / w_t.sum() - w_c @ y / w_c.sum())
+
+
+# --- learning: meta-learners -------------------------------------------------
+
+#: Name of the treatment feature the S-learner appends to a DataFrame ``X``.
+TREATMENT_FEATURE = "treatment"
+
+
+def _features(X):
+    """``X`` as given if a DataFrame (keeps names for pipelines), else 2-d."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-dimensional (units x features), got shape "
+            f"{X.shape}; use X.reshape(-1, 1) for a single feature"
+        )
+    return X
+
+
+def _vector(values, role, n_rows):
+    """A 1-d input as a one-column frame named after it, for _checks."""
+    name = getattr(values, "name", None)
+    name = name if isinstance(name, str) else role
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(
+            f"{role} {name!r} must be 1-dimensional, got shape {array.shape}"
+        )
+    if len(array) != n_rows:
+        raise ValueError(
+            f"{role} {name!r} has {len(array)} values but X has {n_rows} rows"
+        )
+    return pd.DataFrame({name: array}), name
+
+
+def _fit_inputs(X, y, treatment):
+    """Validated ``X``, outcome, 0/1 treatment and the outcome's name."""
+    X = _features(X)
+    y_frame, y_name = _vector(y, "outcome", X.shape[0])
+    t_frame, t_name = _vector(treatment, "treatment", X.shape[0])
+    y = _finite_column(y_frame, y_name, "outcome")
+    t = _checks.binary_column(t_frame, t_name, "treatment")
+    _checks.check_arms(np.bincount(t, minlength=2), t_name, minimum=2)
+    return X, y, t, y_name
+
+
+def _rows(X, mask):
+    return X.iloc[mask] if isinstance(X, pd.DataFrame) else X[mask]
+
+
+def _predict(model, X) -> np.ndarray:
+    """Predictions; a classifier's predicted probability of 1."""
+    if _is_classifier(model):
+        classes = list(model.classes_)
+        if 1 not in classes:
+            return np.zeros(X.shape[0])
+        return model.predict_proba(X)[:, classes.index(1)]
+    return np.asarray(model.predict(X), dtype=float).ravel()
+
+
+def _fit_clone(estimator, X, target):
+    return clone(estimator, safe=False).fit(X, target)
+
+
+def _outcome_learner(estimator, y, y_name):
+    estimator = _check_learner(estimator, "estimator")
+    _check_classifier_target(estimator, "estimator", y, y_name)
+    return estimator
+
+
+def _effect_learner(effect_estimator, estimator):
+    """The second-stage model: a regressor (effects are not 0/1)."""
+    if effect_estimator is None:
+        if _is_classifier(estimator):
+            raise ValueError(
+                f"estimator {estimator!r} is a classifier; the effect model "
+                "regresses continuous effects, so give a regressor as "
+                "effect_estimator="
+            )
+        return estimator
+    effect_estimator = _check_learner(effect_estimator, "effect_estimator")
+    if _is_classifier(effect_estimator):
+        raise ValueError(
+            "effect_estimator must be a regressor: it is fitted to "
+            f"continuous effects, got the classifier {effect_estimator!r}"
+        )
+    return effect_estimator
+
+
+def _propensity_learner(propensity_estimator):
+    if propensity_estimator is None:
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression()
+    if not (_is_classifier(propensity_estimator) and callable(
+            getattr(propensity_estimator, "predict_proba", None))):
+        raise TypeError(
+            "propensity_estimator must be a scikit-learn classifier with "
+            f"predict_proba, such as LogisticRegression(); got "
+            f"{propensity_estimator!r}"
+        )
+    return propensity_estimator
+
+
+class _MetaLearner(BaseEstimator):
+    """Shared predict-time checks; subclasses define ``fit`` and ``_cate``."""
+
+    def predict(self, X) -> np.ndarray:
+        r"""Estimated CATE :math:`\hat\tau(x)` for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame, shape (n_units, n_features)
+            Covariates of the units to score, with the columns used in
+            ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_units,)
+        """
+        check_is_fitted(self)
+        X = _features(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} "
+                f"was fitted with {self.n_features_in_}"
+            )
+        return self._cate(X)
+
+
+def _with_treatment(X, value):
+    """``X`` with the treatment appended as the last feature."""
+    t = np.broadcast_to(np.asarray(value, dtype=np.intp), (X.shape[0],))
+    if isinstance(X, pd.DataFrame):
+        if TREATMENT_FEATURE in X.columns:
+            raise ValueError(
+                f"X already has a column {TREATMENT_FEATURE!r}; the "
+                "S-learner appends the treatment under that name"
+            )
+        return X.assign(**{TREATMENT_FEATURE: np.array(t)})
+    return np.column_stack([X, t])
+
+
+class SLearner(_MetaLearner):
+    r"""S-learner: one outcome model with the treatment as a feature.
+
+    Parameters
+    ----------
+    estimator : scikit-learn regressor or classifier, optional
+        Model of :math:`\mu(x, t) = E[Y \mid X = x, T = t]`, fitted to
+        ``X`` with the treatment appended as the last column (named
+        ``"treatment"`` when ``X`` is a DataFrame). A classifier needs a
+        0/1 outcome and is used through ``predict_proba``. Default
+        ``LinearRegression()``. It is cloned, never fitted itself.
+
+    Attributes
+    ----------
+    estimator_ : fitted clone of ``estimator``
+    n_features_in_ : int
+        Number of columns of ``X`` (without the treatment).
+
+    Notes
+    -----
+    .. math::
+
+        \hat\tau(x) = \hat\mu(x, 1) - \hat\mu(x, 0).
+
+    The effect is whatever the model lets the treatment do: a linear model
+    without interaction terms gives the same :math:`\hat\tau` for every
+    unit (the coefficient on :math:`T`), and a regularised or tree model
+    may shrink the treatment's role towards zero when it is a weak
+    predictor of the outcome: the S-learner's known bias (Künzel et al.
+    2019). Include interactions (``PolynomialFeatures``, a pipeline) to let
+    the effect vary. Identification needs unconfoundedness given
+    :math:`X` and overlap, as for every learner here.
+
+    References
+    ----------
+    Künzel, S. R., Sekhon, J. S., Bickel, P. J. and Yu, B. (2019).
+    Metalearners for estimating heterogeneous treatment effects using
+    machine learning. *PNAS* 116(10), 4156--4165.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import PolynomialFeatures
+    >>> x = np.linspace(0, 1, 20)
+    >>> t = np.tile([0, 1], 10)
+    >>> y = 1 + x + t * (2 + 3 * x)  # tau(x) = 2 + 3x
+    >>> model = make_pipeline(
+    ...     PolynomialFeatures(2, interaction_only=True), LinearRegression())
+    >>> s = SLearner(model).fit(x.reshape(-1, 1), y, treatment=t)
+    >>> s.predict([[0.0], [1.0]]).round(6)
+    array([2., 5.])
+    """
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y, *, treatment):
+        r"""Fit the outcome model on :math:`(X, T)`.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame, shape (n_units, n_features)
+            Covariates, measured before treatment.
+        y : array-like, shape (n_units,)
+            Outcomes; 0/1 if ``estimator`` is a classifier.
+        treatment : array-like, shape (n_units,)
+            0/1 treatment, at least two units in each arm.
+
+        Returns
+        -------
+        self
+        """
+        X, y, t, y_name = _fit_inputs(X, y, treatment)
+        estimator = _outcome_learner(self.estimator, y, y_name)
+        self.estimator_ = _fit_clone(estimator, _with_treatment(X, t), y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _cate(self, X):
+        return (_predict(self.estimator_, _with_treatment(X, 1))
+                - _predict(self.estimator_, _with_treatment(X, 0)))
+
+
+class TLearner(_MetaLearner):
+    r"""T-learner: one outcome model per arm.
+
+    Parameters
+    ----------
+    estimator : scikit-learn regressor or classifier, optional
+        Model of :math:`\mu_a(x) = E[Y \mid X = x, T = a]`, cloned and
+        fitted separately to the treated and the control units. A
+        classifier needs a 0/1 outcome and is used through
+        ``predict_proba``. Default ``LinearRegression()``.
+
+    Attributes
+    ----------
+    estimator_control_, estimator_treated_ : fitted clones of ``estimator``
+        :math:`\hat\mu_0` and :math:`\hat\mu_1`.
+    n_features_in_ : int
+
+    Notes
+    -----
+    .. math::
+
+        \hat\tau(x) = \hat\mu_1(x) - \hat\mu_0(x).
+
+    Each model sees one arm only, so when one arm is small its model is
+    rough and the difference inherits that error, even where the true
+    effect is simple (Künzel et al. 2019). With a constant model (such as
+    ``DummyRegressor()``) on a randomised experiment it is the difference
+    in means.
+
+    References
+    ----------
+    Künzel, S. R., Sekhon, J. S., Bickel, P. J. and Yu, B. (2019).
+    Metalearners for estimating heterogeneous treatment effects using
+    machine learning. *PNAS* 116(10), 4156--4165.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 20).reshape(-1, 1)
+    >>> t = np.tile([0, 1], 10)
+    >>> y = 1 + x[:, 0] + t * (2 + 3 * x[:, 0])
+    >>> TLearner().fit(x, y, treatment=t).predict([[0.0], [1.0]]).round(6)
+    array([2., 5.])
+    """
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y, *, treatment):
+        r"""Fit :math:`\hat\mu_0` on the controls, :math:`\hat\mu_1` on the
+        treated.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame, shape (n_units, n_features)
+            Covariates, measured before treatment.
+        y : array-like, shape (n_units,)
+            Outcomes; 0/1 if ``estimator`` is a classifier.
+        treatment : array-like, shape (n_units,)
+            0/1 treatment, at least two units in each arm.
+
+        Returns
+        -------
+        self
+        """
+        X, y, t, y_name = _fit_inputs(X, y, treatment)
+        estimator = _outcome_learner(self.estimator, y, y_name)
+        self.estimator_control_ = _fit_clone(
+            estimator, _rows(X, t == 0), y[t == 0])
+        self.estimator_treated_ = _fit_clone(
+            estimator, _rows(X, t == 1), y[t == 1])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _cate(self, X):
+        return (_predict(self.estimator_treated_, X)
+                - _predict(self.estimator_control_, X))
+
+
+class XLearner(_MetaLearner):
+    r"""X-learner: imputed effects per arm, weighted by the propensity.
+
+    Parameters
+    ----------
+    estimator : scikit-learn regressor or classifier, optional
+        First-stage outcome models :math:`\mu_0, \mu_1`, as in
+        :class:`TLearner`. Default ``LinearRegression()``.
+    effect_estimator : scikit-learn regressor, optional
+        Second-stage models :math:`\tau_0, \tau_1` of the imputed effects.
+        Default: ``estimator`` (which must then be a regressor).
+    propensity_estimator : scikit-learn classifier, optional
+        Model of :math:`e(x) = P(T = 1 \mid X = x)`, used through
+        ``predict_proba``. Default ``LogisticRegression()``.
+
+    Attributes
+    ----------
+    estimator_control_, estimator_treated_ : fitted outcome models
+        :math:`\hat\mu_0`, :math:`\hat\mu_1`.
+    effect_estimator_control_, effect_estimator_treated_ : fitted models
+        :math:`\hat\tau_0` (fitted on the control units) and
+        :math:`\hat\tau_1` (on the treated units).
+    propensity_estimator_ : fitted propensity model
+    n_features_in_ : int
+
+    Notes
+    -----
+    Künzel et al.'s (2019) three stages:
+
+    1. Fit :math:`\hat\mu_0` on the controls and :math:`\hat\mu_1` on the
+       treated, as the T-learner does.
+    2. Impute each unit's effect with the other arm's model,
+       :math:`D_i^1 = Y_i - \hat\mu_0(X_i)` for treated and
+       :math:`D_i^0 = \hat\mu_1(X_i) - Y_i` for control units, and regress
+       them on :math:`X` within each arm, giving :math:`\hat\tau_1` and
+       :math:`\hat\tau_0`.
+    3. Combine them with the propensity score:
+
+    .. math::
+
+        \hat\tau(x) = \hat e(x)\,\hat\tau_0(x) + \bigl(1 - \hat e(x)\bigr)
+                      \,\hat\tau_1(x).
+
+    The weights go this way round because :math:`\hat\tau_0` rests on
+    :math:`\hat\mu_1`, fitted on the treated: where treated units are rare
+    (:math:`e(x)` small) that model is poor, so :math:`\hat\tau_0` gets the
+    small weight :math:`e(x)` and :math:`\hat\tau_1`, built from the
+    well-estimated :math:`\hat\mu_0`, the large weight :math:`1 - e(x)`.
+    (The weighting has been printed inverted; the tests check its
+    direction.) No division by :math:`\hat e` occurs, so propensities near
+    0 or 1 do no harm here.
+
+    References
+    ----------
+    Künzel, S. R., Sekhon, J. S., Bickel, P. J. and Yu, B. (2019).
+    Metalearners for estimating heterogeneous treatment effects using
+    machine learning. *PNAS* 116(10), 4156--4165, equations (4)--(6).
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 40).reshape(-1, 1)
+    >>> t = np.tile([0, 1], 20)
+    >>> y = 1 + x[:, 0] + t * (2 + 3 * x[:, 0])
+    >>> XLearner().fit(x, y, treatment=t).predict([[0.0], [1.0]]).round(6)
+    array([2., 5.])
+    """
+
+    def __init__(self, estimator=None, *, effect_estimator=None,
+                 propensity_estimator=None):
+        self.estimator = estimator
+        self.effect_estimator = effect_estimator
+        self.propensity_estimator = propensity_estimator
+
+    def fit(self, X, y, *, treatment):
+        r"""Fit the three stages.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame, shape (n_units, n_features)
+            Covariates, measured before treatment.
+        y : array-like, shape (n_units,)
+            Outcomes; 0/1 if ``estimator`` is a classifier.
+        treatment : array-like, shape (n_units,)
+            0/1 treatment, at least two units in each arm.
+
+        Returns
+        -------
+        self
+        """
+        X, y, t, y_name = _fit_inputs(X, y, treatment)
+        estimator = _outcome_learner(self.estimator, y, y_name)
+        effect = _effect_learner(self.effect_estimator, estimator)
+        propensity = _propensity_learner(self.propensity_estimator)
+        X0, X1 = _rows(X, t == 0), _rows(X, t == 1)
+        self.estimator_control_ = _fit_clone(estimator, X0, y[t == 0])
+        self.estimator_treated_ = _fit_clone(estimator, X1, y[t == 1])
+        imputed_treated = y[t == 1] - _predict(self.estimator_control_, X1)
+        imputed_control = _predict(self.estimator_treated_, X0) - y[t == 0]
+        self.effect_estimator_control_ = _fit_clone(
+            effect, X0, imputed_control)
+        self.effect_estimator_treated_ = _fit_clone(
+            effect, X1, imputed_treated)
+        self.propensity_estimator_ = _fit_clone(propensity, X, t)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _cate(self, X):
+        e = _predict(self.propensity_estimator_, X)
+        return (e * _predict(self.effect_estimator_control_, X)
+                + (1 - e) * _predict(self.effect_estimator_treated_, X))
+
+
+def _stratified_folds(t, n_folds, rng) -> np.ndarray:
+    """Fold labels with each arm spread evenly over the folds."""
+    order = np.concatenate([rng.permutation(np.flatnonzero(t == arm))
+                            for arm in (1, 0)])
+    folds = np.empty(len(t), dtype=np.intp)
+    folds[order] = np.arange(len(t)) % n_folds
+    return folds
+
+
+class DRLearner(_MetaLearner):
+    r"""DR-learner: regress a doubly robust pseudo-outcome on covariates.
+
+    Parameters
+    ----------
+    estimator : scikit-learn regressor or classifier, optional
+        Outcome models :math:`\mu_0, \mu_1`, one per arm. Default
+        ``LinearRegression()``.
+    effect_estimator : scikit-learn regressor, optional
+        Final model of the pseudo-outcome on :math:`X`. Default:
+        ``estimator`` (which must then be a regressor).
+    propensity_estimator : scikit-learn classifier, optional
+        Model of :math:`e(x)`, used through ``predict_proba``. Default
+        ``LogisticRegression()``.
+    n_folds : int, default 5
+        Cross-fitting folds for the nuisance models :math:`\mu_0, \mu_1,
+        e`; 1 fits and predicts them on the same rows (no splitting).
+    rng : None, int or numpy.random.Generator
+        Seed or generator for the fold assignment.
+
+    Attributes
+    ----------
+    effect_estimator_ : fitted final model
+    pseudo_outcome_ : numpy.ndarray, shape (n_units,)
+        :math:`\hat\varphi_i` of the training units; its mean is the AIPW
+        estimate of the ATE.
+    n_features_in_ : int
+
+    Raises
+    ------
+    ValueError
+        In ``fit``, if an estimated propensity is 0 for a treated or 1 for
+        a control unit (it is divided by); a
+        :class:`~causal_lib.estimators.PositivityWarning` warns of values
+        within 0.01 of 0 or 1.
+
+    Notes
+    -----
+    Split the units at random into :math:`K` folds, each holding the same
+    share of treated units. For the units of fold :math:`k`, fit
+    :math:`\hat\mu_0, \hat\mu_1` (on the control and treated units) and
+    :math:`\hat e` on the other folds, and form the pseudo-outcome
+
+    .. math::
+
+        \hat\varphi_i = \hat\mu_1(X_i) - \hat\mu_0(X_i)
+          + \frac{T_i\,(Y_i - \hat\mu_1(X_i))}{\hat e(X_i)}
+          - \frac{(1 - T_i)\,(Y_i - \hat\mu_0(X_i))}{1 - \hat e(X_i)}.
+
+    Given :math:`X = x` its expectation is :math:`\tau(x)` if *either* the
+    outcome models *or* the propensity model are correct, and its error
+    is a product of the two models' errors; regressing
+    :math:`\hat\varphi` on :math:`X` with ``effect_estimator`` (on all
+    units) gives :math:`\hat\tau(x)` (Kennedy 2023). Kennedy fits the
+    final regression on a separate fold; using every unit's cross-fitted
+    pseudo-outcome in one regression, as here, is the common variant
+    (EconML's ``DRLearner`` does the same). The average of
+    :math:`\hat\varphi` is the AIPW estimator of the ATE. Identification
+    needs unconfoundedness given :math:`X` and overlap
+    (:math:`0 < e(x) < 1`).
+
+    References
+    ----------
+    Kennedy, E. H. (2023). Towards optimal doubly robust estimation of
+    heterogeneous causal effects. *Electronic Journal of Statistics*
+    17(2), 3008--3049. Künzel, S. R., Sekhon, J. S., Bickel, P. J. and Yu,
+    B. (2019). Metalearners for estimating heterogeneous treatment effects
+    using machine learning. *PNAS* 116(10), 4156--4165.
+
+    See chapter 8 of the book.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(-1, 1, size=(4_000, 1))
+    >>> t = rng.binomial(1, 1 / (1 + np.exp(-x[:, 0])))
+    >>> y = x[:, 0] + t * (1 + 2 * x[:, 0]) + rng.normal(size=4_000)
+    >>> dr = DRLearner(rng=1).fit(x, y, treatment=t)
+    >>> dr.predict([[0.0], [0.5]]).round(1)
+    array([1., 2.])
+    """
+
+    def __init__(self, estimator=None, *, effect_estimator=None,
+                 propensity_estimator=None, n_folds=5, rng=None):
+        self.estimator = estimator
+        self.effect_estimator = effect_estimator
+        self.propensity_estimator = propensity_estimator
+        self.n_folds = n_folds
+        self.rng = rng
+
+    def fit(self, X, y, *, treatment):
+        r"""Cross-fit the nuisance models and regress the pseudo-outcome.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame, shape (n_units, n_features)
+            Covariates, measured before treatment.
+        y : array-like, shape (n_units,)
+            Outcomes; 0/1 if ``estimator`` is a classifier.
+        treatment : array-like, shape (n_units,)
+            0/1 treatment, at least two units in each arm.
+
+        Returns
+        -------
+        self
+        """
+        X, y, t, y_name = _fit_inputs(X, y, treatment)
+        n_folds = _check_count(self.n_folds, "n_folds", 1, len(y))
+        estimator = _outcome_learner(self.estimator, y, y_name)
+        effect = _effect_learner(self.effect_estimator, estimator)
+        propensity = _propensity_learner(self.propensity_estimator)
+        folds = _stratified_folds(t, n_folds, np.random.default_rng(self.rng))
+        mu0, mu1, e = (np.empty(len(y)) for _ in range(3))
+        for k in range(n_folds):
+            test = folds == k
+            train = ~test if n_folds > 1 else test
+            X_test = _rows(X, test)
+            for arm, mu in ((0, mu0), (1, mu1)):
+                rows = train & (t == arm)
+                model = _fit_clone(estimator, _rows(X, rows), y[rows])
+                mu[test] = _predict(model, X_test)
+            model = _fit_clone(propensity, _rows(X, train), t[train])
+            e[test] = _predict(model, X_test)
+        _check_positivity(e, t, "estimated propensity", "ATE")
+        treated = t == 1
+        residual = np.where(treated, y - mu1, y - mu0)
+        # Divide only by the side each unit uses: 1/e for the treated,
+        # 1/(1 - e) for the controls (the other may be 0 there).
+        weight = np.divide(np.where(treated, 1.0, -1.0),
+                           np.where(treated, e, 1 - e))
+        self.pseudo_outcome_ = mu1 - mu0 + weight * residual
+        self.effect_estimator_ = _fit_clone(effect, X, self.pseudo_outcome_)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _cate(self, X):
+        return _predict(self.effect_estimator_, X)
