@@ -29,7 +29,7 @@ def run() -> list[Result]:
     for outcome in ("click", "spend"):
         df = _data(outcome)
         score = df["score"].to_numpy()
-        baseline = best_of(lambda: np.argsort(score), repeat=3)
+        baseline = best_of(lambda: np.argsort(score))
         kw = dict(outcome=outcome, treatment="treated", score="score")
         calls = {
             "uplift_curve": lambda: uplift_curve(df, **kw),
@@ -40,7 +40,7 @@ def run() -> list[Result]:
                 df, **kw, normalize=outcome == "click"),
         }
         for name, call in calls.items():
-            ours = best_of(call, repeat=3)
+            ours = best_of(call)
             results.append(Result(
                 f"{name} ({outcome}), 1e7 rows / one np.argsort",
                 ours / baseline, 2.0, "x",

@@ -4,7 +4,8 @@ Every estimator takes a DataFrame first and column names as keyword-only
 arguments, never modifies its input, and returns an :class:`EffectEstimate`.
 Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
-confounding), ``evaluation`` (offline causal evaluation of recommenders),
+confounding), ``uplift`` (uplift metrics and meta-learners),
+``evaluation`` (offline causal evaluation of recommenders),
 ``dag`` (causal graphs), ``simulate`` (data with known truth),
 ``datasets`` (real data), ``plotting`` (figures).
 """
@@ -42,11 +43,28 @@ from causal_lib.sensitivity import (
     risk_ratio_from_mean_difference,
     robustness_value,
 )
+from causal_lib.uplift import (
+    DRLearner,
+    SLearner,
+    TLearner,
+    XLearner,
+    perfect_qini_curve,
+    perfect_uplift_curve,
+    qini_auc,
+    qini_curve,
+    uplift_at_k,
+    uplift_auc,
+    uplift_curve,
+)
 
 __all__ = [
     "AdjustedEstimate",
+    "DRLearner",
     "EValue",
     "EffectEstimate",
+    "SLearner",
+    "TLearner",
+    "XLearner",
     "PositivityWarning",
     "adjusted_estimate",
     "aipw",
@@ -62,13 +80,20 @@ __all__ = [
     "matching_weights",
     "partial_r2",
     "partialling_out",
+    "perfect_qini_curve",
+    "perfect_uplift_curve",
     "precision_at_k",
     "propensity_score",
+    "qini_auc",
+    "qini_curve",
     "regression_adjustment",
     "risk_ratio_from_difference",
     "risk_ratio_from_mean_difference",
     "robustness_value",
     "trim_by_propensity",
+    "uplift_at_k",
     "uplift_at_n",
+    "uplift_auc",
+    "uplift_curve",
 ]
 __version__ = "0.1.0"

@@ -139,12 +139,12 @@ def _cumulate(s, t, y):
         code = t.astype(np.int8)
         code += 2 * y.astype(np.int8)
         code = code[order]
-        np.cumsum(code & 1, out=n_t[1:])
-        np.cumsum(code == 3, out=y_t[1:])
-        np.cumsum(code == 2, out=y_c[1:])
+        np.cumsum(code & 1, dtype=np.float64, out=n_t[1:])
+        np.cumsum(code == 3, dtype=np.float64, out=y_t[1:])
+        np.cumsum(code == 2, dtype=np.float64, out=y_c[1:])
     else:
         treated = t.astype(bool)[order]
-        np.cumsum(treated, out=n_t[1:])
+        np.cumsum(treated, dtype=np.float64, out=n_t[1:])
         np.take(y, order, out=y_c[1:])
         np.multiply(y_c[1:], treated, out=y_t[1:])
         y_c[1:] -= y_t[1:]
@@ -158,18 +158,36 @@ def _cumulate(s, t, y):
             ranked, points)
 
 
+def _empty_arm_prefix(n_t, n_c) -> int:
+    """Points before both arms have a unit: a prefix, as counts only grow."""
+    return int(max(np.searchsorted(n_t, 0, side="right"),
+                   np.searchsorted(n_c, 0, side="right")))
+
+
 def _uplift_values(n_t, n_c, y_t, y_c) -> np.ndarray:
     """(y_t/n_t - y_c/n_c)(n_t + n_c); an empty arm's mean counts as 0."""
-    zeros = np.zeros(len(n_t))
-    mean_t = np.divide(y_t, n_t, out=zeros.copy(), where=n_t > 0)
-    mean_c = np.divide(y_c, n_c, out=zeros.copy(), where=n_c > 0)
-    return (mean_t - mean_c) * (n_t + n_c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = y_t / n_t
+        values -= y_c / n_c
+        values *= n_t + n_c
+    head = _empty_arm_prefix(n_t, n_c)
+    # There one arm is empty, so its sum is 0 and the other arm's mean,
+    # times the units, is that arm's sum: y_t, or -y_c.
+    values[:head] = y_t[:head] - y_c[:head]
+    return values
 
 
 def _qini_values(n_t, n_c, y_t, y_c) -> np.ndarray:
     """y_t - y_c n_t / n_c; the control term is 0 while n_c = 0."""
-    ratio = np.divide(n_t, n_c, out=np.zeros(len(n_t)), where=n_c > 0)
-    return y_t - y_c * ratio
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = n_t / n_c
+        values *= y_c
+    np.subtract(y_t, values, out=values)
+    # While an arm is empty the control term is 0: y_c = 0 if n_c = 0,
+    # and n_t / n_c = 0 if n_t = 0.
+    head = _empty_arm_prefix(n_t, n_c)
+    values[:head] = y_t[:head]
+    return values
 
 
 _VALUES = {"uplift": _uplift_values, "qini": _qini_values}
@@ -197,9 +215,10 @@ def uplift_curve(
     Parameters
     ----------
     df : pandas.DataFrame
-        One row per unit of a randomised experiment (or of data where
-        treatment is as good as random given nothing: the curve compares
-        raw arm means).
+        One row per unit of a randomised experiment, held out from the
+        data the score was learned on. The curve compares raw arm means,
+        so treatment must be assigned at random (independently of the
+        score and the outcome's other causes).
     outcome : str
         Numeric outcome column, such as ``purchased`` (0/1) or ``spend``.
     treatment : str
@@ -228,11 +247,14 @@ def uplift_curve(
 
     Notes
     -----
-    Sort units by score, highest first. Target everyone whose score is at
-    least a threshold; at the :math:`j`-th distinct score the targeted set
-    holds :math:`k` units, :math:`n_t(k)` of them treated and
-    :math:`n_c(k)` control, whose outcomes sum to :math:`y_t(k)` and
-    :math:`y_c(k)`. The uplift curve is
+    Let :math:`s_{(1)} > s_{(2)} > \dots > s_{(m)}` be the distinct
+    scores. The :math:`j`-th point targets every unit with
+    :math:`s_i \ge s_{(j)}`: :math:`k_j = \#\{i : s_i \ge s_{(j)}\}`
+    units, :math:`n_t(k_j)` of them treated and :math:`n_c(k_j)` control,
+    whose outcomes sum to :math:`y_t(k_j)` and :math:`y_c(k_j)`; with the
+    origin :math:`k_0 = 0` that makes :math:`m + 1` points, the last at
+    :math:`k_m = N`. Writing :math:`k` for :math:`k_j`, the uplift curve
+    is
 
     .. math::
 
@@ -242,19 +264,22 @@ def uplift_curve(
     the difference in mean outcomes among the targeted units, scaled to
     their number: the estimated *extra* outcomes (purchases, euros) if
     those :math:`k` units were treated rather than not. While an arm is
-    still empty its mean is taken as 0, as in scikit-uplift (so a first
-    block of treated units only gives :math:`u = y_t`). The curve starts
+    still empty its mean is taken as 0, as in scikit-uplift, so
+    :math:`u(k) = y_t(k)` while no control unit is targeted and
+    :math:`u(k) = -y_c(k)` while no treated unit is. The curve starts
     at the origin :math:`(0, 0)` and ends at
     :math:`N(\bar Y_1 - \bar Y_0)`, the difference in means times the
     number of units.
 
     **Ties.** Units with equal scores cannot be ranked against each other,
     so they enter *together*: the curve has one point per distinct score,
-    after the whole block of tied units, and is linear in between (the
-    trapezoidal rule of :func:`uplift_auc` integrates that polygon). The
-    result therefore does not depend on row order; a constant score gives
-    the two-point curve from the origin to the end point, which is the
-    random baseline. This is scikit-uplift's convention.
+    after the whole block of tied units (never a point inside a block),
+    and is the straight line between consecutive points, which is the
+    polygon the trapezoidal rule of :func:`uplift_auc` integrates. The
+    curve therefore does not depend on row order; a constant score gives
+    the two points :math:`(0, 0)` and :math:`(N, u(N))`, the random
+    baseline. This is scikit-uplift's convention (and scikit-learn's for
+    ROC curves).
 
     The *random* baseline is the straight line from :math:`(0, 0)` to the
     end point: targeting a random share :math:`k/N` of units gains that
@@ -331,9 +356,10 @@ def qini_curve(
 
     the treated outcomes among the targeted units minus the control
     outcomes rescaled to the same number of units: the extra outcomes
-    among the *treated* targeted units. While no control unit has entered
-    (:math:`n_c(k) = 0`, hence :math:`y_c(k) = 0`) the control term is
-    0, so :math:`q(k) = y_t(k)`, as in scikit-uplift. It differs from the
+    among the *treated* targeted units. While an arm is empty the control
+    term is 0 (:math:`y_c(k) = 0` if :math:`n_c(k) = 0`, and
+    :math:`n_t(k) = 0` otherwise), so :math:`q(k) = y_t(k)` there, as in
+    scikit-uplift. It differs from the
     uplift curve only in its scale: :math:`q(k) = u(k)\,n_t(k)/k` when both
     arms are non-empty, so with a balanced experiment it is about half the
     uplift curve. It ends at :math:`N_1(\bar Y_1 - \bar Y_0)`.
@@ -474,10 +500,11 @@ def perfect_uplift_curve(
     :math:`u = k`, the largest value possible, up to
     :math:`k = |\text{TR}| + |\text{CN}|`. The remaining units can only
     lower it; scikit-uplift lets the larger of the two groups enter first.
-    That last choice is a convention, not an optimum: for some counts the
-    other order encloses a larger area, so the perfect curve is a
-    reference, not a proven upper bound on every ranking's curve (a score
-    can, rarely, have a normalised area above 1).
+    That last choice is a convention, not an optimum (for about a quarter
+    of random group sizes the other order encloses a larger area), and
+    the perfect curve is a reference, not an upper bound on every
+    ranking's curve: on small samples, or when the treatment does harm on
+    average, a score's normalised area can exceed 1.
 
     See chapter 8 of the book.
 
@@ -655,8 +682,9 @@ def uplift_auc(
 
     the random curve being the straight line to the common end point and
     the perfect curve :func:`perfect_uplift_curve`. This is the
-    normalisation of scikit-uplift's ``uplift_auc_score``, so the numbers
-    agree with it (Diemert et al. use the same form). The score enters
+    normalisation of scikit-uplift's ``uplift_auc_score``, and the numbers
+    agree with it (see Diemert et al. 2021 for these metrics on a large
+    benchmark). The score enters
     only through its ranking, so any strictly increasing transformation
     of it leaves the area unchanged.
 
@@ -782,7 +810,7 @@ def _top_weights(s, share, what) -> np.ndarray:
     m = math.floor(round(share * n, 9))
     if m < 1:
         raise ValueError(
-            f"k = {share:g} of the {n} units {what} selects none "
+            f"k = {share:g} of the {n} units{what} selects none "
             f"(k * n = {share * n:.3g} < 1); increase k"
         )
     cut = np.partition(s, n - m)[n - m]  # the m-th highest score
@@ -894,7 +922,7 @@ def uplift_at_k(
     if strategy == "by_group":
         means = []
         for arm, name in ((treated, "treated"), (~treated, "control")):
-            w = _top_weights(s[arm], k, f"in the {name} arm")
+            w = _top_weights(s[arm], k, f" in the {name} arm")
             means.append(w @ y[arm] / w.sum())
         return float(means[0] - means[1])
     w = _top_weights(s, k, "")

@@ -1,0 +1,791 @@
+"""uplift: curves, areas and uplift@k by hand, baselines, properties,
+error paths; meta-learners (S, T, X, DR) and the uplift plot."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
+from sklearn.compose import make_column_transformer  # noqa: E402
+from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.linear_model import (  # noqa: E402
+    LinearRegression,
+    LogisticRegression,
+)
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import PolynomialFeatures  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
+
+from causal_lib import difference_in_means  # noqa: E402
+from causal_lib.estimators import PositivityWarning  # noqa: E402
+from causal_lib.plotting import plot_uplift_curve  # noqa: E402
+from causal_lib.uplift import (  # noqa: E402
+    DRLearner,
+    SLearner,
+    TLearner,
+    XLearner,
+    perfect_qini_curve,
+    perfect_uplift_curve,
+    qini_auc,
+    qini_curve,
+    uplift_at_k,
+    uplift_auc,
+    uplift_curve,
+)
+
+COLS = dict(outcome="bought", treatment="coupon", score="score")
+METRICS = [uplift_curve, qini_curve, uplift_auc, qini_auc, uplift_at_k]
+
+
+def tiny() -> pd.DataFrame:
+    """Six users; the two scored 0.8 tie (one control, one treated)."""
+    return pd.DataFrame({
+        "score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
+        "coupon": [1, 0, 1, 1, 0, 0],
+        "bought": [1, 0, 1, 1, 1, 0],
+    })
+
+
+def experiment(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A randomised coupon test whose effect grows with x (and harms x<0)."""
+    x = rng.normal(size=n)
+    t = rng.integers(0, 2, n)
+    p = 1 / (1 + np.exp(-(-1 + 0.5 * x + 0.8 * t * x)))
+    y = (rng.uniform(size=n) < p).astype(np.int64)
+    return pd.DataFrame({"score": x, "coupon": t, "bought": y})
+
+
+def reference_points(df: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative sums per distinct score with pandas, independently."""
+    g = df.assign(
+        t=df["coupon"], yt=df["bought"] * df["coupon"],
+        yc=df["bought"] * (1 - df["coupon"]), one=1,
+    ).groupby("score").sum()[["one", "t", "yt", "yc"]]
+    g = g.sort_index(ascending=False).cumsum()
+    out = pd.DataFrame({"n": g["one"], "nt": g["t"], "yt": g["yt"],
+                        "yc": g["yc"]}).astype(float)
+    out["nc"] = out["n"] - out["nt"]
+    return pd.concat([pd.DataFrame([[0.0] * 5], columns=out.columns), out],
+                     ignore_index=True)
+
+
+def reference_uplift(p: pd.DataFrame) -> np.ndarray:
+    mt = np.where(p.nt > 0, p.yt / p.nt.where(p.nt > 0, 1), 0)
+    mc = np.where(p.nc > 0, p.yc / p.nc.where(p.nc > 0, 1), 0)
+    return (mt - mc) * p.n.to_numpy()
+
+
+def reference_qini(p: pd.DataFrame) -> np.ndarray:
+    ratio = np.where(p.nc > 0, p.nt / p.nc.where(p.nc > 0, 1), 0)
+    return (p.yt - p.yc * ratio).to_numpy()
+
+
+# --- curves by hand ----------------------------------------------------------
+
+def test_uplift_curve_by_hand():
+    curve = uplift_curve(tiny(), **COLS)
+    assert curve.columns.tolist() == [
+        "threshold", "n", "n_treated", "n_control", "outcome_treated",
+        "outcome_control", "uplift"]
+    assert curve["threshold"].tolist() == [np.inf, 0.9, 0.8, 0.5, 0.3, 0.1]
+    assert curve["n"].tolist() == [0, 1, 3, 4, 5, 6]
+    assert curve["n_treated"].tolist() == [0, 1, 2, 3, 3, 3]
+    assert curve["outcome_treated"].tolist() == [0, 1, 2, 3, 3, 3]
+    assert curve["outcome_control"].tolist() == [0, 0, 0, 0, 1, 1]
+    # k=1: control empty, its mean counts as 0: (1/1 - 0) * 1
+    # k=3: (2/2 - 0/1) * 3; k=5: (3/3 - 1/2) * 5; k=6: (1 - 1/3) * 6
+    assert curve["uplift"].tolist() == [0, 1, 3, 4, 2.5, 4]
+
+
+def test_qini_curve_by_hand():
+    curve = qini_curve(tiny(), **COLS)
+    # y_t - y_c * n_t / n_c; control term 0 while n_c = 0
+    # k=5: 3 - 1 * 3/2; k=6: 3 - 1 * 3/3
+    assert curve["qini"].tolist() == [0, 1, 2, 3, 1.5, 2]
+    assert curve["n"].tolist() == [0, 1, 3, 4, 5, 6]
+
+
+def test_treated_only_prefix_follows_scikit_uplift():
+    # A control unit first: the treated mean counts as 0 -> -y_c
+    df = pd.DataFrame({"score": [3.0, 2.0, 1.0], "coupon": [0, 1, 0],
+                       "bought": [1, 1, 0]})
+    assert uplift_curve(df, **COLS)["uplift"].tolist() == [0, -1, 0, 1.5]
+    assert qini_curve(df, **COLS)["qini"].tolist() == [0, 0, 0, 0.5]
+
+
+def test_ties_enter_together():
+    # All four tie: one point after the whole block (the random line)
+    df = tiny().assign(score=1.0)
+    curve = uplift_curve(df, **COLS)
+    assert curve["n"].tolist() == [0, 6]
+    assert curve["uplift"].tolist() == [0, 4]
+    assert uplift_auc(df, **COLS, normalize=False) == 0.0
+    assert qini_auc(df, **COLS) == 0.0
+    # A tie of a treated responder and a control non-responder: no point
+    # between them, whichever comes first in the rows
+    swapped = tiny().iloc[[0, 2, 1, 3, 4, 5]]
+    pd.testing.assert_frame_equal(uplift_curve(swapped, **COLS),
+                                  uplift_curve(tiny(), **COLS))
+
+
+def test_curves_match_independent_reference():
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n = int(rng.integers(5, 300))
+        df = pd.DataFrame({
+            "score": rng.integers(0, rng.integers(1, 20), n) / 4,
+            "coupon": rng.integers(0, 2, n),
+            "bought": rng.integers(0, 4, n) * 0.5,  # non-binary outcome too
+        })
+        df.loc[:1, "coupon"] = [0, 1]
+        ref = reference_points(df)
+        np.testing.assert_allclose(
+            uplift_curve(df, **COLS)["uplift"], reference_uplift(ref),
+            rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            qini_curve(df, **COLS)["qini"], reference_qini(ref),
+            rtol=1e-12, atol=1e-12)
+
+
+def test_scores_equal_but_for_their_last_bits():
+    # The fast sort drops the low bits of the scores' keys; scores within a
+    # few units in the last place must still be ordered exactly.
+    rng = np.random.default_rng(1)
+    n = 5_000
+    base = 1.0 + rng.integers(0, 40, n) * np.finfo(float).eps
+    df = pd.DataFrame({"score": np.concatenate([base, -base]),
+                       "coupon": rng.integers(0, 2, 2 * n),
+                       "bought": rng.integers(0, 2, 2 * n)})
+    ref = reference_points(df)
+    np.testing.assert_allclose(uplift_curve(df, **COLS)["uplift"],
+                               reference_uplift(ref), rtol=1e-12)
+    assert uplift_curve(df, **COLS)["threshold"].is_monotonic_decreasing
+
+
+# --- end points, baselines and perfect curves --------------------------------
+
+def test_end_points():
+    df = experiment(2_000, np.random.default_rng(2))
+    y, t = df["bought"], df["coupon"]
+    diff = y[t == 1].mean() - y[t == 0].mean()
+    u, q = uplift_curve(df, **COLS), qini_curve(df, **COLS)
+    assert (u.iloc[0]["n"], u.iloc[0]["uplift"]) == (0, 0)
+    assert u.iloc[-1]["n"] == len(df)
+    assert u.iloc[-1]["uplift"] == pytest.approx(len(df) * diff, rel=1e-12)
+    assert q.iloc[-1]["qini"] == pytest.approx(t.sum() * diff, rel=1e-12)
+
+
+def test_random_baseline_is_the_unnormalised_zero():
+    df = tiny()
+    x, v = uplift_curve(df, **COLS)[["n", "uplift"]].to_numpy().T
+    area = np.trapezoid(v, x)
+    random = 6 * 4 / 2
+    assert area == 14.5
+    assert uplift_auc(df, **COLS, normalize=False) == area - random
+    x, v = qini_curve(df, **COLS)[["n", "qini"]].to_numpy().T
+    assert qini_auc(df, **COLS, normalize=False) == np.trapezoid(v, x) - 6
+
+
+def test_perfect_curves_by_hand():
+    df = tiny()
+    # TR = 3, TN = 0, CR = 1, CN = 2: TR, CN, then CR (1 > 0)
+    assert perfect_uplift_curve(df, outcome="bought", treatment="coupon") \
+        .to_numpy().tolist() == [[0, 0], [3, 3], [5, 5], [6, 4]]
+    # TR; TN + CN together; CR last
+    assert perfect_qini_curve(df, outcome="bought", treatment="coupon") \
+        .to_numpy().tolist() == [[0, 0], [3, 3], [5, 3], [6, 2]]
+    # no negative effects: Q = 3 - 1 * 3 / 3 = 2 persuadables first
+    assert perfect_qini_curve(
+        df, outcome="bought", treatment="coupon", negative_effect=False
+    ).to_numpy().tolist() == [[0, 0], [2, 2], [6, 2]]
+
+
+def _oracle_uplift_score(df):
+    """scikit-uplift's perfect ranking: TR, CN, then the larger of CR/TN."""
+    y, t = df["bought"], df["coupon"]
+    cr = ((y == 1) & (t == 0)).sum()
+    tn = ((y == 0) & (t == 1)).sum()
+    return 2 * (y == t) + (y if cr > tn else t)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_perfect_curves_are_the_curves_of_the_oracle_ranking(seed):
+    rng = np.random.default_rng(seed)
+    df = experiment(int(rng.integers(20, 400)), rng)
+    # tilt towards more control responders or treated non-responders
+    df.loc[df.index[: len(df) // 3], "bought"] = seed % 2
+    oracle = df.assign(score=_oracle_uplift_score(df))
+    expected = uplift_curve(oracle, **COLS)
+    perfect = perfect_uplift_curve(df, outcome="bought", treatment="coupon")
+    np.testing.assert_allclose(perfect["n"], expected["n"])
+    np.testing.assert_allclose(perfect["uplift"], expected["uplift"])
+    assert uplift_auc(oracle, **COLS) == pytest.approx(1, abs=1e-12)
+    oracle = df.assign(score=df["bought"] * (2 * df["coupon"] - 1))
+    expected = qini_curve(oracle, **COLS)
+    perfect = perfect_qini_curve(df, outcome="bought", treatment="coupon")
+    np.testing.assert_allclose(perfect["n"], expected["n"])
+    np.testing.assert_allclose(perfect["qini"], expected["qini"])
+    assert qini_auc(oracle, **COLS) == pytest.approx(1, abs=1e-12)
+
+
+def test_perfect_uplift_curve_runs_along_the_diagonal():
+    df = experiment(1_000, np.random.default_rng(3))
+    y, t = df["bought"], df["coupon"]
+    perfect = perfect_uplift_curve(df, outcome="bought", treatment="coupon")
+    tr, cn = ((y == 1) & (t == 1)).sum(), ((y == 0) & (t == 0)).sum()
+    assert perfect["n"].tolist()[1:3] == [tr, tr + cn]
+    assert perfect["uplift"].tolist()[1:3] == [tr, tr + cn]
+
+
+# --- normalised areas --------------------------------------------------------
+
+def test_areas_by_hand():
+    df = tiny()
+    # (14.5 - 12) / (17 - 12)
+    assert uplift_auc(df, **COLS) == 0.5
+    # Qini: model 10, random 6, perfect 13 -> 4 / 7
+    assert qini_auc(df, **COLS) == pytest.approx(4 / 7, rel=1e-15)
+    # perfect without negative effects: 2 + 8 = 10 -> 4 / 4
+    assert qini_auc(df, **COLS, negative_effect=False) == 1.0
+
+
+def test_random_score_has_area_near_zero():
+    # The spread of the normalised areas of random scores is about 0.002 at
+    # this size (measured over 200 draws); 0.01 is about 4.5 of those.
+    rng = np.random.default_rng(11)
+    df = experiment(200_000, rng)
+    df["random"] = rng.uniform(size=len(df))
+    cols = {**COLS, "score": "random"}
+    assert abs(uplift_auc(df, **cols)) < 0.01
+    assert abs(qini_auc(df, **cols)) < 0.01
+    assert uplift_auc(df, **COLS) > 0.1  # the informative score
+
+
+def test_reversed_score_is_worse_than_random():
+    df = experiment(20_000, np.random.default_rng(4))
+    flipped = df.assign(score=-df["score"])
+    assert uplift_auc(flipped, **COLS) < 0 < uplift_auc(df, **COLS)
+    assert qini_auc(flipped, **COLS) < 0 < qini_auc(df, **COLS)
+
+
+def test_monotone_transformations_leave_everything_unchanged():
+    df = experiment(3_000, np.random.default_rng(6))
+    df["score"] = df["score"].round(1)  # with ties
+    for transformed in (np.exp(df["score"]), 3 * df["score"] - 7,
+                        np.arctan(df["score"])):
+        other = df.assign(score=transformed)
+        for f in (uplift_curve, qini_curve):
+            a, b = f(df, **COLS), f(other, **COLS)
+            pd.testing.assert_frame_equal(a.drop(columns="threshold"),
+                                          b.drop(columns="threshold"))
+        for f in (uplift_auc, qini_auc, uplift_at_k):
+            assert f(other, **COLS) == f(df, **COLS)
+
+
+def test_scaling_the_outcome_scales_curves_and_raw_areas():
+    df = experiment(500, np.random.default_rng(7))
+    scaled = df.assign(bought=2.5 * df["bought"])
+    np.testing.assert_allclose(uplift_curve(scaled, **COLS)["uplift"],
+                               2.5 * uplift_curve(df, **COLS)["uplift"])
+    assert qini_auc(scaled, **COLS, normalize=False) == pytest.approx(
+        2.5 * qini_auc(df, **COLS, normalize=False), rel=1e-12)
+    assert uplift_at_k(scaled, **COLS) == pytest.approx(
+        2.5 * uplift_at_k(df, **COLS), rel=1e-12)
+
+
+def test_continuous_outcome_unnormalised_area():
+    df = tiny().assign(bought=[10.0, 0.0, 6.0, 2.0, 4.0, 0.0])
+    curve = uplift_curve(df, **COLS)
+    # k = 3: (16/2 - 0/1) * 3 = 24; end: (18/3 - 4/3) * 6 = 28
+    assert curve["uplift"].tolist()[2] == 24
+    assert curve["uplift"].iloc[-1] == pytest.approx(28)
+    area = np.trapezoid(curve["uplift"], curve["n"])
+    assert uplift_auc(df, **COLS, normalize=False) == pytest.approx(
+        area - 6 * 28 / 2)
+
+
+# --- uplift at k -------------------------------------------------------------
+
+def test_uplift_at_k_by_hand():
+    df = tiny()
+    assert uplift_at_k(df, **COLS, k=0.5) == 1.0  # 2/2 - 0/1
+    assert uplift_at_k(df, **COLS, k=5 / 6) == 0.5  # 3/3 - 1/2
+    # k = 1 is the difference in means: 3/3 - 1/3
+    assert uplift_at_k(df, **COLS, k=1) == pytest.approx(2 / 3)
+    # by group: top floor(0.67 * 3) = 2 of each arm
+    # treated 0.9, 0.8 -> 1; control 0.8 (0), 0.3 (1) -> 0.5
+    assert uplift_at_k(df, **COLS, k=0.67, strategy="by_group") == 0.5
+
+
+def test_uplift_at_k_shares_ties_at_the_cut():
+    # Top 3 of 6: 0.9 (treated, 1) and a tie of four at 0.5 sharing the two
+    # remaining places, half a unit each.
+    df = pd.DataFrame({"score": [0.9, 0.5, 0.5, 0.5, 0.5, 0.1],
+                       "coupon": [1, 1, 0, 0, 1, 0],
+                       "bought": [1, 0, 1, 0, 1, 0]})
+    # treated: (1 + 0.5*0 + 0.5*1) / 2; control: (0.5*1 + 0.5*0) / 1
+    assert uplift_at_k(df, **COLS, k=0.5) == pytest.approx(0.75 - 0.5)
+    for order in ([5, 4, 3, 2, 1, 0], [2, 0, 4, 1, 5, 3]):
+        assert uplift_at_k(df.iloc[order], **COLS, k=0.5) == \
+            pytest.approx(0.25)
+
+
+def test_uplift_at_k_floor_is_robust_to_rounding():
+    # 0.29 * 100 = 28.999999999999996 in floating point; 29 units are meant
+    df = pd.DataFrame({"score": np.arange(100.0)[::-1],
+                       "coupon": [1, 0] * 50,
+                       "bought": [1] * 29 + [0] * 71})
+    # top 29: 15 treated, 14 control, all responders -> 0; unit 30 would be
+    # a control non-responder
+    assert uplift_at_k(df, **COLS, k=0.29) == 0.0
+    assert uplift_at_k(df, **COLS, k=0.30) == pytest.approx(1 - 14 / 15)
+
+
+# --- properties --------------------------------------------------------------
+
+@st.composite
+def small_experiments(draw):
+    n = draw(st.integers(4, 40))
+    scores = draw(st.lists(st.sampled_from([-1.5, 0.0, 0.25, 2.0, 7.0]),
+                           min_size=n, max_size=n))
+    treated = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    treated[:2] = [0, 1]
+    bought = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    bought[:2] = [1, 1]
+    perm = draw(st.permutations(range(n)))
+    df = pd.DataFrame({"score": scores, "coupon": treated, "bought": bought})
+    return df, df.iloc[list(perm)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_experiments())
+def test_row_order_does_not_matter(pair):
+    df, shuffled = pair
+    for f in (uplift_curve, qini_curve):
+        pd.testing.assert_frame_equal(f(df, **COLS), f(shuffled, **COLS))
+    for f in (uplift_auc, qini_auc):
+        try:
+            expected = f(df, **COLS)
+        except ValueError:  # perfect curve not above random: both raise
+            with pytest.raises(ValueError):
+                f(shuffled, **COLS)
+            continue
+        assert f(shuffled, **COLS) == pytest.approx(expected, abs=1e-12)
+    for strategy in ("overall", "by_group"):
+        try:
+            expected = uplift_at_k(df, **COLS, k=0.5, strategy=strategy)
+        except ValueError:
+            continue
+        assert uplift_at_k(shuffled, **COLS, k=0.5, strategy=strategy) == \
+            pytest.approx(expected, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_experiments())
+def test_curves_end_at_the_difference_in_means(pair):
+    df, _ = pair
+    y, t = df["bought"], df["coupon"]
+    diff = y[t == 1].mean() - y[t == 0].mean()
+    assert uplift_curve(df, **COLS)["uplift"].iloc[-1] == pytest.approx(
+        len(df) * diff, abs=1e-9)
+    assert qini_curve(df, **COLS)["qini"].iloc[-1] == pytest.approx(
+        t.sum() * diff, abs=1e-9)
+
+
+# --- errors and inputs -------------------------------------------------------
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("role", ["outcome", "treatment", "score"])
+def test_missing_column_is_named(metric, role):
+    with pytest.raises(ValueError, match=rf"{role} column 'nope' not found"):
+        metric(tiny(), **{**COLS, role: "nope"})
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_bad_inputs_are_named(metric):
+    with pytest.raises(ValueError, match="'coupon' must be 0/1"):
+        metric(tiny().assign(coupon=[2, 0, 1, 1, 0, 0]), **COLS)
+    for column in ("score", "bought"):
+        df = tiny()
+        df.loc[3, column] = np.nan
+        with pytest.raises(ValueError, match=f"'{column}' has 1 missing"):
+            metric(df, **COLS)
+    with pytest.raises(ValueError, match="'bought' holds infinite"):
+        metric(tiny().assign(bought=[1, 0, np.inf, 1, 1, 0]), **COLS)
+    with pytest.raises(ValueError, match=r"'coupon' has 0 control \(0\)"):
+        metric(tiny().assign(coupon=1), **COLS)
+    with pytest.raises(ValueError, match="'score' must be numeric"):
+        metric(tiny().assign(score=list("abcdef")), **COLS)
+    with pytest.raises(ValueError, match="no rows"):
+        metric(tiny().iloc[:0], **COLS)
+    with pytest.raises(TypeError, match="DataFrame"):
+        metric(tiny().to_dict(), **COLS)
+
+
+@pytest.mark.parametrize("k", [0, -0.1, 1.5, np.nan, "0.3", True])
+def test_k_outside_the_unit_interval(k):
+    with pytest.raises(ValueError, match=r"k must be a share .* \(0, 1\]"):
+        uplift_at_k(tiny(), **COLS, k=k)
+
+
+def test_uplift_at_k_errors():
+    with pytest.raises(ValueError, match="strategy must be"):
+        uplift_at_k(tiny(), **COLS, strategy="top")
+    with pytest.raises(ValueError, match="selects none"):
+        uplift_at_k(tiny(), **COLS, k=0.1)  # 0.6 units
+    with pytest.raises(ValueError, match="selects none"):
+        uplift_at_k(tiny(), **COLS, k=0.2, strategy="by_group")
+    # the top unit is treated: no control among the top 1/6
+    with pytest.raises(ValueError, match=r"'coupon' has no control \(0\)"):
+        uplift_at_k(tiny(), **COLS, k=1 / 6)
+
+
+def test_normalised_area_needs_a_binary_outcome():
+    df = tiny().assign(bought=[1.0, 0, 2, 1, 1, 0])
+    for f in (uplift_auc, qini_auc):
+        with pytest.raises(ValueError, match="'bought' must be 0/1"):
+            f(df, **COLS)
+        assert np.isfinite(f(df, **COLS, normalize=False))
+    for f in (perfect_uplift_curve, perfect_qini_curve):
+        with pytest.raises(ValueError, match="'bought' must be 0/1"):
+            f(df, outcome="bought", treatment="coupon")
+
+
+def test_undefined_normalisations():
+    with pytest.raises(ValueError, match="does not rise above the random"):
+        uplift_auc(tiny().assign(bought=0), **COLS)
+    # negative overall effect: no perfect curve without negative effects
+    harmful = tiny().assign(bought=[0, 1, 0, 0, 1, 1])
+    with pytest.raises(ValueError, match="positive overall effect"):
+        qini_auc(harmful, **COLS, negative_effect=False)
+    with pytest.raises(TypeError, match="negative_effect"):
+        qini_auc(tiny(), **COLS, negative_effect="yes")
+
+
+@pytest.mark.parametrize("metric", METRICS + [perfect_uplift_curve])
+def test_inputs_are_not_modified(metric):
+    df = tiny().assign(score=[0.9, 0.8, 0.8, -0.5, 0.3, 0.1],
+                       coupon=[True, False, True, True, False, False])
+    before = df.copy()
+    kw = dict(COLS) if metric is not perfect_uplift_curve else \
+        dict(outcome="bought", treatment="coupon")
+    if metric is uplift_at_k:
+        kw["k"] = 0.5
+    metric(df, **kw)
+    pd.testing.assert_frame_equal(df, before)
+
+
+# --- meta-learners -----------------------------------------------------------
+
+def rct(n: int, rng: np.random.Generator, share: float = 0.5):
+    x = rng.uniform(0, 1, size=(n, 2))
+    t = (rng.uniform(size=n) < share).astype(np.int64)
+    tau = 1 + 2 * x[:, 0]
+    y = x[:, 0] + x[:, 1] + t * tau + rng.normal(0, 0.5, n)
+    return x, t, y, tau
+
+
+def test_t_learner_with_constant_models_is_the_difference_in_means():
+    x, t, y, _ = rct(1_000, np.random.default_rng(0))
+    tau = TLearner(DummyRegressor()).fit(x, y, treatment=t).predict(x)
+    assert np.all(tau == y[t == 1].mean() - y[t == 0].mean())
+    df = pd.DataFrame({"t": t, "y": y})
+    est = difference_in_means(df, treatment="t", outcome="y")
+    assert tau[0] == pytest.approx(est.estimate, rel=1e-12)
+
+
+def test_s_learner_recovers_an_interaction():
+    rng = np.random.default_rng(1)
+    x, t, _, _ = rct(4_000, rng)
+    y = 1 + 2 * x[:, 0] + t * (3 + 4 * x[:, 0]) + rng.normal(0, 0.1, 4_000)
+    model = make_pipeline(PolynomialFeatures(2, interaction_only=True),
+                          LinearRegression())
+    s = SLearner(model).fit(x[:, :1], y, treatment=t)
+    grid = np.linspace(0, 1, 5).reshape(-1, 1)
+    np.testing.assert_allclose(s.predict(grid), 3 + 4 * grid[:, 0],
+                               atol=0.02)
+    # without the interaction term the S-learner's effect is constant
+    flat = SLearner(LinearRegression()).fit(x[:, :1], y, treatment=t)
+    assert np.ptp(flat.predict(grid)) < 1e-12
+
+
+class KnownPropensity(ClassifierMixin, BaseEstimator):
+    """e(x) = 0.1 + 0.8 x_0, known in advance: fit learns nothing."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        e = 0.1 + 0.8 * np.asarray(X)[:, 0]
+        return np.column_stack([1 - e, e])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+def test_x_learner_weights_tau0_by_the_propensity():
+    # Constant first-stage models make tau_0 and tau_1 differ: in the
+    # controls y = 3x, in the treated y = 1 + x (no noise), so
+    # tau_1(x) = 1 + x - mean(y_0) and tau_0(x) = mean(y_1) - 3x.
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, size=(1_000, 1))
+    t = np.zeros(1_000, dtype=np.int64)
+    t[:200] = 1  # e = 0.2 exactly, as DummyClassifier estimates it
+    y = np.where(t == 1, 1 + x[:, 0], 3 * x[:, 0])
+    xl = XLearner(DummyRegressor(), effect_estimator=LinearRegression(),
+                  propensity_estimator=DummyClassifier()).fit(
+        x, y, treatment=t)
+    grid = np.array([[0.0], [1.0]])
+    tau1 = 1 + grid[:, 0] - y[t == 0].mean()
+    tau0 = y[t == 1].mean() - 3 * grid[:, 0]
+    np.testing.assert_allclose(
+        xl.effect_estimator_treated_.predict(grid), tau1, atol=1e-10)
+    np.testing.assert_allclose(
+        xl.effect_estimator_control_.predict(grid), tau0, atol=1e-10)
+    right = 0.2 * tau0 + 0.8 * tau1
+    inverted = 0.8 * tau0 + 0.2 * tau1
+    np.testing.assert_allclose(xl.predict(grid), right, atol=1e-10)
+    assert np.abs(xl.predict(grid) - inverted).max() > 1
+
+
+def test_x_learner_weights_pointwise_with_a_known_propensity():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, size=(2_000, 1))
+    e = 0.1 + 0.8 * x[:, 0]
+    t = (rng.uniform(size=2_000) < e).astype(np.int64)
+    y = np.where(t == 1, 1 + x[:, 0], 3 * x[:, 0])
+    xl = XLearner(DummyRegressor(), effect_estimator=LinearRegression(),
+                  propensity_estimator=KnownPropensity()).fit(
+        x, y, treatment=t)
+    grid = np.array([[0.0], [0.5], [1.0]])
+    e_grid = 0.1 + 0.8 * grid[:, 0]
+    tau0 = xl.effect_estimator_control_.predict(grid)
+    tau1 = xl.effect_estimator_treated_.predict(grid)
+    np.testing.assert_allclose(
+        xl.predict(grid), e_grid * tau0 + (1 - e_grid) * tau1, rtol=1e-12)
+    inverted = (1 - e_grid) * tau0 + e_grid * tau1
+    assert np.abs(xl.predict(grid) - inverted)[[0, 2]].min() > 0.5
+
+
+def test_x_learner_recovers_the_cate_with_few_treated():
+    x, t, y, _ = rct(6_000, np.random.default_rng(4), share=0.1)
+    grid = np.column_stack([np.linspace(0, 1, 5), np.full(5, 0.5)])
+    tau = XLearner().fit(x, y, treatment=t).predict(grid)
+    # over seeds 0-9 the largest error on this grid is about 0.09
+    np.testing.assert_allclose(tau, 1 + 2 * grid[:, 0], atol=0.15)
+
+
+def confounded(n: int, rng: np.random.Generator):
+    """Treatment more likely for large x_0; effect 1 + 2 x_0 - x_1^2."""
+    x = rng.uniform(-1, 1, size=(n, 2))
+    e = 1 / (1 + np.exp(-1.5 * x[:, 0]))
+    t = (rng.uniform(size=n) < e).astype(np.int64)
+    tau = 1 + 2 * x[:, 0] - x[:, 1] ** 2
+    y = 2 * x[:, 0] + x[:, 1] ** 2 + t * tau + rng.normal(size=n)
+    return x, t, y, tau
+
+
+def test_dr_learner_recovers_a_known_cate():
+    x, t, y, tau = confounded(20_000, np.random.default_rng(5))
+    quadratic = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    dr = DRLearner(quadratic, rng=0).fit(x, y, treatment=t)
+    grid = np.array([[a, b] for a in (-0.5, 0, 0.5) for b in (-0.5, 0.5)])
+    truth = 1 + 2 * grid[:, 0] - grid[:, 1] ** 2
+    # over seeds 0-9 the largest error on this grid is 0.02-0.08
+    np.testing.assert_allclose(dr.predict(grid), truth, atol=0.2)
+    assert np.mean(np.abs(dr.predict(x) - tau)) < 0.1
+    # the mean pseudo-outcome is the AIPW estimate of the ATE
+    se = dr.pseudo_outcome_.std() / np.sqrt(len(y))
+    assert abs(dr.pseudo_outcome_.mean() - tau.mean()) < 4 * se
+
+
+def test_dr_learner_is_seeded():
+    x, t, y, _ = confounded(500, np.random.default_rng(6))
+    a = DRLearner(rng=1).fit(x, y, treatment=t).predict(x)
+    b = DRLearner(rng=1).fit(x, y, treatment=t).predict(x)
+    c = DRLearner(rng=2).fit(x, y, treatment=t).predict(x)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_dr_learner_without_splitting_and_positivity():
+    x, t, y, _ = confounded(500, np.random.default_rng(7))
+    DRLearner(n_folds=1).fit(x, y, treatment=t)
+    with pytest.raises(ValueError, match="n_folds must be"):
+        DRLearner(n_folds=0).fit(x, y, treatment=t)
+
+    class Extreme(KnownPropensity):
+        def predict_proba(self, X):
+            e = np.where(np.asarray(X)[:, 0] > 0.9, 1.0, 0.5)
+            return np.column_stack([1 - e, e])
+
+    has_control_above = ((x[:, 0] > 0.9) & (t == 0)).any()
+    assert has_control_above
+    with pytest.raises(ValueError, match=r"is 1 for .* control unit"):
+        DRLearner(propensity_estimator=Extreme()).fit(x, y, treatment=t)
+
+    class NearlyExtreme(KnownPropensity):
+        def predict_proba(self, X):
+            e = np.where(np.asarray(X)[:, 0] > 0.9, 0.995, 0.5)
+            return np.column_stack([1 - e, e])
+
+    with pytest.warns(PositivityWarning):
+        DRLearner(propensity_estimator=NearlyExtreme()).fit(
+            x, y, treatment=t)
+
+
+def test_classifiers_give_differences_in_probabilities():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3_000, 2))
+    t = rng.integers(0, 2, 3_000)
+    p = 1 / (1 + np.exp(-(x[:, 0] + t * (0.5 + x[:, 1]))))
+    y = (rng.uniform(size=3_000) < p).astype(np.int64)
+    # the S-learner's model needs the treatment-x_1 interaction
+    interacted = make_pipeline(PolynomialFeatures(2, interaction_only=True),
+                               LogisticRegression())
+    for learner in (SLearner(interacted),
+                    TLearner(LogisticRegression()),
+                    XLearner(LogisticRegression(),
+                             effect_estimator=LinearRegression()),
+                    DRLearner(LogisticRegression(),
+                              effect_estimator=LinearRegression(), rng=0)):
+        tau = learner.fit(x, y, treatment=t).predict(x)
+        assert tau.shape == (3_000,)
+        assert np.corrcoef(tau, x[:, 1])[0, 1] > 0.5, type(learner)
+        assert np.all(np.abs(tau) < 1.5)
+    tau = TLearner(LogisticRegression()).fit(x, y, treatment=t).predict(x)
+    assert np.all(np.abs(tau) <= 1)
+
+
+def test_learners_follow_the_scikit_learn_protocol():
+    x, t, y, _ = rct(300, np.random.default_rng(9))
+    base = LinearRegression()
+    for learner in (SLearner(base), TLearner(base),
+                    XLearner(base, propensity_estimator=LogisticRegression()),
+                    DRLearner(base, n_folds=3, rng=0)):
+        assert learner.estimator is base  # stored as given
+        copy = clone(learner)
+        assert copy.get_params()["estimator"] is not base
+        with pytest.raises(NotFittedError):
+            learner.predict(x)
+        assert learner.fit(x, y, treatment=t) is learner
+        check_is_fitted(learner)
+        assert learner.n_features_in_ == 2
+        with pytest.raises(NotFittedError):
+            check_is_fitted(base)  # clones were fitted, not the estimator
+        with pytest.raises(ValueError, match="X has 1 features"):
+            learner.predict(x[:, :1])
+        assert learner.predict(x).shape == (300,)
+
+
+def test_learners_accept_dataframes_and_pipelines():
+    x, t, y, tau = rct(2_000, np.random.default_rng(10))
+    X = pd.DataFrame({"visits": x[:, 0], "tenure": x[:, 1]})
+    # a column transformer selecting by name keeps "treatment" for S
+    s_model = make_pipeline(
+        make_column_transformer(
+            (PolynomialFeatures(2, interaction_only=True),
+             ["visits", "treatment"]),
+            remainder="passthrough"),
+        LinearRegression())
+    s = SLearner(s_model).fit(X, pd.Series(y, name="minutes"),
+                              treatment=pd.Series(t, name="promoted"))
+    np.testing.assert_allclose(s.predict(X), tau, atol=0.1)
+    t_model = make_pipeline(make_column_transformer(
+        ("passthrough", ["visits"])), LinearRegression())
+    tl = TLearner(t_model).fit(X, y, treatment=t)
+    np.testing.assert_allclose(tl.predict(X), tau, atol=0.1)
+    with pytest.raises(ValueError, match="already has a column 'treatment'"):
+        SLearner().fit(X.assign(treatment=t), y, treatment=t)
+
+
+def test_learner_input_errors():
+    x, t, y, _ = rct(50, np.random.default_rng(11))
+    learner = TLearner()
+    with pytest.raises(ValueError, match="'promoted' must be 0/1"):
+        learner.fit(x, y, treatment=pd.Series(t + 1, name="promoted"))
+    with pytest.raises(ValueError, match="'treatment' must be 0/1"):
+        learner.fit(x, y, treatment=t * 0.5)
+    with pytest.raises(ValueError, match="'outcome' has 1 missing"):
+        learner.fit(x, np.r_[np.nan, y[1:]], treatment=t)
+    with pytest.raises(ValueError, match="has 49 values but X has 50"):
+        learner.fit(x, y[1:], treatment=t)
+    with pytest.raises(ValueError, match="X must be 2-dimensional"):
+        learner.fit(x[:, 0], y, treatment=t)
+    one_treated = np.r_[1, np.zeros(49, dtype=int)]
+    with pytest.raises(ValueError, match=r"1 treated \(1\) unit"):
+        learner.fit(x, y, treatment=one_treated)
+    with pytest.raises(ValueError, match="classifier but column 'outcome'"):
+        TLearner(LogisticRegression()).fit(x, y, treatment=t)
+    binary = (y > y.mean()).astype(int)
+    with pytest.raises(ValueError, match="give a regressor"):
+        XLearner(LogisticRegression()).fit(x, binary, treatment=t)
+    with pytest.raises(ValueError, match="effect_estimator must be a reg"):
+        DRLearner(effect_estimator=LogisticRegression()).fit(
+            x, y, treatment=t)
+    with pytest.raises(TypeError, match="propensity_estimator must be"):
+        XLearner(propensity_estimator=LinearRegression()).fit(
+            x, y, treatment=t)
+    with pytest.raises(TypeError, match="scikit-learn style estimator"):
+        SLearner(LinearRegression).fit(x, y, treatment=t)
+
+
+def test_learners_do_not_modify_inputs():
+    x, t, y, _ = rct(200, np.random.default_rng(12))
+    X = pd.DataFrame(x, columns=["a", "b"])
+    copies = (X.copy(), t.copy(), y.copy())
+    for learner in (SLearner(), TLearner(), XLearner(), DRLearner(rng=0)):
+        learner.fit(X, y, treatment=t).predict(X)
+    pd.testing.assert_frame_equal(X, copies[0])
+    assert np.array_equal(t, copies[1]) and np.array_equal(y, copies[2])
+
+
+def test_a_learned_score_ranks_better_than_random():
+    rng = np.random.default_rng(13)
+    train, test = experiment(20_000, rng), experiment(20_000, rng)
+    learner = TLearner(LogisticRegression()).fit(
+        train[["score"]], train["bought"], treatment=train["coupon"])
+    test["tau_hat"] = learner.predict(test[["score"]])
+    assert uplift_auc(test, **{**COLS, "score": "tau_hat"}) > 0.1
+
+
+# --- the plot ----------------------------------------------------------------
+
+def test_plot_uplift_curve():
+    df = experiment(2_000, np.random.default_rng(14))
+    df["random"] = np.random.default_rng(15).uniform(size=len(df))
+    df["effect"] = df["score"]  # stands in for a known true effect
+    ax = plot_uplift_curve(df, outcome="bought", treatment="coupon",
+                           score=["score", "random"], truth="effect")
+    labels = [line.get_label() for line in ax.get_lines()]
+    area = uplift_auc(df, **COLS)
+    assert labels[0] == f"score (AUUC {area:.2f})"
+    assert labels[2].startswith("ranked by true effect")
+    assert labels[-2:] == ["random", "perfect"]
+    x, v = ax.get_lines()[-2].get_data()
+    assert x[-1] == len(df)
+    assert v[-1] == pytest.approx(uplift_curve(df, **COLS)["uplift"].iloc[-1])
+    plt.close("all")
+    ax = plot_uplift_curve(df.assign(bought=df["bought"] * 3.5),
+                           outcome="bought", treatment="coupon",
+                           score="score", kind="qini")
+    assert [line.get_label() for line in ax.get_lines()] == [
+        "score", "random"]  # no perfect curve for a non-0/1 outcome
+    assert "qini" in ax.get_ylabel()
+    plt.close("all")
+    with pytest.raises(ValueError, match="kind must be"):
+        plot_uplift_curve(df, outcome="bought", treatment="coupon",
+                          score="score", kind="gain")
+    with pytest.raises(ValueError, match="score is empty"):
+        plot_uplift_curve(df, outcome="bought", treatment="coupon",
+                          score=[])
+    plt.close("all")
