@@ -14,6 +14,7 @@ BUILT := $(SITE)/.built
 SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib \
 	book/_ext/*.py book/figures/* causal_lib/*.py)
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 .PHONY: book test lab notebooks bench install lock clean
 
@@ -41,7 +42,7 @@ lab: $(INSTALLED)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp book/_ext/lab-overrides.json \
 		$(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab $(LAB_ARGS) book/
 
 notebooks: $(INSTALLED)
 	$(PY) book/_ext/booktools.py notebooks
