@@ -864,7 +864,8 @@ class DAG:
         edge_colors : mapping, optional
             ``(parent, child)`` to a line colour (default: dark grey).
         latent : node or iterable of nodes, default ()
-            Unobserved nodes, drawn with a dashed outline.
+            Unobserved nodes, drawn with a dashed outline; the arrows out
+            of them are dashed too.
 
         Returns
         -------
@@ -934,6 +935,7 @@ class DAG:
                 "", xy=pos[child], xytext=pos[parent], zorder=4,
                 arrowprops=dict(
                     arrowstyle="-|>", mutation_scale=14, lw=1.4,
+                    ls="--" if parent in hidden else "-",
                     color=edge_colors.get((parent, child), "0.25"),
                     shrinkA=3, shrinkB=3,
                     # Clip the arrow at the two boxes' outlines.

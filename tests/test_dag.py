@@ -567,6 +567,19 @@ def test_draw_on_given_axes_with_positions():
     plt.close(fig)
 
 
+def test_draw_dashes_latent_nodes_and_their_arrows():
+    import matplotlib.pyplot as plt
+
+    ax = DAG("U -> T; U -> Y; T -> Y").draw(latent="U")
+    styles = {t.get_text(): t.get_bbox_patch().get_linestyle()
+              for t in ax.texts if t.get_text()}
+    assert styles["U"] == "--" and styles["T"] == "-"
+    arrows = sorted(a.arrow_patch.get_linestyle() for a in ax.texts
+                    if not a.get_text())
+    assert arrows == ["-", "--", "--"]
+    plt.close("all")
+
+
 def test_layout_puts_every_parent_left_of_its_children():
     dag = random_dag(12345, max_nodes=15)
     pos = dag.layout()
