@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,20 +21,13 @@ from nbclient import NotebookClient
 from _timing import Result
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def chapters() -> list[Path]:
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    paths = [ROOT / f"{f}.md" for f in files]
-    return [p for p in paths if "```{code-cell}" in p.read_text()]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from booktools import toc_chapters  # noqa: E402
 
 
 def run() -> list[Result]:
     results = []
-    for path in chapters():
+    for path in toc_chapters(ROOT):
         nb = jupytext.read(path, fmt="md:myst")
         start = time.perf_counter()
         NotebookClient(nb, timeout=600, kernel_name="python3", resources={

@@ -11,21 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import booktools  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 
 def chapter_paths() -> list[Path]:
     """Every chapter (a MyST notebook with code cells) listed in the TOC."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [
-        entry["file"]
-        for part in toc["parts"]
-        for entry in part["chapters"]
-    ]
-    paths = [ROOT / f"{f}.md" for f in files]
-    return [p for p in paths if "```{code-cell}" in p.read_text()]
+    return booktools.toc_chapters(ROOT)
 
 
 @pytest.fixture(scope="session")

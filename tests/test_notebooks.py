@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
 
 import nbformat
 import pytest
 
-from conftest import ROOT, chapter_paths
-
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-import booktools  # noqa: E402
+from conftest import booktools, chapter_paths
 
 SAMPLE = """\
 ---

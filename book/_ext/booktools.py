@@ -43,6 +43,15 @@ def is_chapter(path: Path) -> bool:
     )
 
 
+def toc_chapters(root: Path) -> list[Path]:
+    """The chapters listed in ``root/_toc.yml``, in reading order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [p for p in (root / f"{f}.md" for f in files) if is_chapter(p)]
+
+
 def full_notebook(path: Path) -> nbformat.NotebookNode:
     """The chapter as a notebook, without outputs."""
     return jupytext.read(path, fmt="md:myst")
@@ -194,9 +203,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    book = Path(__file__).resolve().parents[1]
-    chapters = sorted(p for p in book.glob("[0-9]*.md") if is_chapter(p))
-    for path in write_notebooks(chapters, Path(argv[0])):
+    root = Path(__file__).resolve().parents[2]
+    for path in write_notebooks(toc_chapters(root), Path(argv[0])):
         print(path)
     return 0
 
