@@ -1,16 +1,42 @@
-"""Input checks shared by the estimators (private).
+"""The one input layer every public function goes through (private).
 
-Each check raises ``ValueError`` naming the column and the problem, so a
-reader who passes the wrong column learns which one and why.
+Each check raises ``ValueError`` (``TypeError`` for a wrong type) naming
+the argument or column, the problem and what to do, so a reader who points
+the library at their own data learns what is wrong before any arithmetic
+runs. Nothing here modifies the caller's data.
+
+The rules, in one place:
+
+* numeric columns are finite: NaN and +/-inf are rejected, column named;
+* a treatment is 0/1, given as numbers or booleans, everywhere;
+* treatment and outcome are never among the covariates;
+* counts (``k``, ``n``, ``n_folds``...) are integers, shares lie in (0, 1],
+  ``alpha`` lies in (0, 1);
+* ``rng`` is a seed or a :class:`numpy.random.Generator`;
+* overlap is checked on both sides by :func:`check_overlap`.
 """
 
 from __future__ import annotations
 
+import ast
+import numbers
+import warnings
+
 import numpy as np
 import pandas as pd
 
+#: Scores closer than this to 0 or 1 trigger a :class:`PositivityWarning`.
+EXTREME_PROPENSITY = 0.01
+
+
+class PositivityWarning(UserWarning):
+    """Some units have propensity scores very close to 0 or 1."""
+
+
+# --- frames and columns -----------------------------------------------------
 
 def require_frame(df: object) -> pd.DataFrame:
+    """``df`` must be a non-empty DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(
             f"df must be a pandas DataFrame, got {type(df).__name__}"
@@ -35,8 +61,46 @@ def require_columns(df: pd.DataFrame, **roles: str) -> None:
             )
 
 
-def numeric_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
-    """Return the column as a float array; reject non-numbers and NaN."""
+def distinct_columns(**roles) -> None:
+    """No column may play two roles (e.g. treatment and outcome)."""
+    seen: dict[str, str] = {}
+    for role, column in roles.items():
+        if column is None:
+            continue
+        if column in seen:
+            raise ValueError(
+                f"column {column!r} is given as both {seen[column]} and "
+                f"{role}; each role needs its own column"
+            )
+        seen[column] = role
+
+
+def finite_values(values, name: str, *, allow_inf: bool = False
+                  ) -> np.ndarray:
+    """A float array with no NaN or +/-inf; ``name`` says what it is.
+
+    ``allow_inf`` lets +/-inf through where they have a meaning, as for a
+    ranking score ("always first").
+    """
+    values = np.asarray(values, dtype=float)
+    n_nan = int(np.isnan(values).sum())
+    if n_nan:
+        raise ValueError(
+            f"{name} has {n_nan} missing (NaN) value(s); drop or impute "
+            "them first"
+        )
+    n_inf = 0 if allow_inf else int(np.isinf(values).sum())
+    if n_inf:
+        raise ValueError(
+            f"{name} holds infinite values ({n_inf} of them); drop or "
+            "transform them first"
+        )
+    return values
+
+
+def numeric_column(df: pd.DataFrame, column: str, role: str, *,
+                   allow_inf: bool = False) -> np.ndarray:
+    """The column as a finite float array; reject non-numbers, NaN, inf."""
     series = df[column]
     if not (
         pd.api.types.is_numeric_dtype(series)
@@ -47,17 +111,22 @@ def numeric_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
             f"{series.dtype}"
         )
     values = series.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(values).any():
-        n_missing = int(np.isnan(values).sum())
-        raise ValueError(
-            f"{role} column {column!r} has {n_missing} missing (NaN) "
-            f"value(s); drop or impute them first"
-        )
-    return values
+    return finite_values(values, f"{role} column {column!r}",
+                         allow_inf=allow_inf)
 
 
 def binary_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
-    """Return a 0/1 column as an integer array; reject anything else."""
+    """A 0/1 column (numbers or booleans) as an integer array."""
+    series = df[column]
+    if not (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+    ):
+        raise ValueError(
+            f"{role} column {column!r} must hold 0/1 numbers or booleans, "
+            f"got dtype {series.dtype}; recode it first, e.g. "
+            f"(df[{column!r}] == 'treated').astype(int)"
+        )
     values = numeric_column(df, column, role)
     bad = (values != 0) & (values != 1)
     if bad.any():
@@ -69,7 +138,12 @@ def binary_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
     return values.astype(np.intp)
 
 
-def check_arms(counts: np.ndarray, column: str, minimum: int = 1) -> None:
+def treatment_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    """The one treatment rule: 0/1 numbers or booleans, nothing else."""
+    return binary_column(df, column, "treatment")
+
+
+def check_arms(counts, column: str, minimum: int = 1) -> None:
     """Both arms must hold at least ``minimum`` units."""
     for arm, name in ((1, "treated (1)"), (0, "control (0)")):
         if counts[arm] < minimum:
@@ -79,9 +153,150 @@ def check_arms(counts: np.ndarray, column: str, minimum: int = 1) -> None:
             )
 
 
-def check_alpha(alpha: float) -> float:
+def covariate_names(covariates, df_columns) -> list[str]:
+    """The data columns a covariate list or formula refers to."""
+    if isinstance(covariates, str):
+        names = set()
+        for part in covariates.replace("~", "+").split("+"):
+            try:
+                tree = ast.parse(part.strip() or "0", mode="eval")
+            except SyntaxError:
+                continue
+            names |= {n.id for n in ast.walk(tree)
+                      if isinstance(n, ast.Name)}
+        return [c for c in df_columns if c in names]
+    if covariates is None:
+        return []
+    return [c for c in covariates if isinstance(c, str)]
+
+
+def not_covariates(covariates, df_columns, **roles) -> None:
+    """Treatment and outcome (``roles``) must not be among the covariates."""
+    used = set(covariate_names(covariates, df_columns))
+    for role, column in roles.items():
+        if column is not None and column in used:
+            raise ValueError(
+                f"{role} column {column!r} is also among the covariates; "
+                "adjust only for variables determined before treatment"
+            )
+
+
+# --- scalars ------------------------------------------------------------------
+
+def check_alpha(alpha) -> float:
+    """``alpha`` lies strictly between 0 and 1."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a number, got {alpha!r}")
     if not 0 < alpha < 1:
         raise ValueError(
             f"alpha must lie strictly between 0 and 1, got {alpha}"
         )
     return float(alpha)
+
+
+def check_count(value, name: str, *, minimum: int = 1,
+                maximum: int | None = None) -> int:
+    """An integer count (of rows, folds, list positions...) in a range.
+
+    Python integers of any size are compared exactly, so a huge ``k``
+    gives a clear error or is capped by the caller, never an overflow.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = (f"between {minimum} and {maximum}" if maximum is not None
+                 else f"at least {minimum}")
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def check_share(value, name: str = "share") -> float:
+    """A share of a population, in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1], got {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(
+            f"{name} must be a share in (0, 1] (0.1 is the top 10%), "
+            f"got {value}"
+        )
+    return float(value)
+
+
+def check_finite(value, name: str) -> float:
+    """A finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
+
+
+def check_rng(rng) -> np.random.Generator:
+    """A seed (int) or a Generator; returns a Generator."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral)
+                       and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        "rng must be a seed (int) or a numpy Generator, e.g. "
+        f"np.random.default_rng(42); got {rng!r}"
+    )
+
+
+def check_estimand(estimand, allowed=("ATE", "ATT", "ATC")) -> str:
+    """``estimand`` is one of ``allowed``."""
+    if estimand not in allowed:
+        raise ValueError(
+            f"estimand must be one of {', '.join(allowed)}; got {estimand!r}"
+        )
+    return estimand
+
+
+# --- overlap -----------------------------------------------------------------
+
+def check_overlap(e, t, *, estimand: str = "ATE",
+                  name: str = "propensity") -> None:
+    r"""Check overlap on both sides, for the units the estimand needs.
+
+    The ATE needs every unit's missing potential outcome, so a score of
+    exactly 0 or 1 anywhere is an error; the ATT needs controls like every
+    treated unit (no :math:`e = 1`); the ATC treated units like every
+    control (no :math:`e = 0`). Scores within
+    :data:`EXTREME_PROPENSITY` of a bound that matters warn with a
+    :class:`PositivityWarning` giving the counts per arm.
+    """
+    e = finite_values(e, name)
+    t = np.asarray(t)
+    if (e < 0).any() or (e > 1).any():
+        raise ValueError(f"{name} has values outside [0, 1]")
+    sides = {"ATE": (0, 1), "ATT": (1,), "ATC": (0,)}[estimand]
+    for bound in sides:
+        exact = e == bound
+        if exact.any():
+            raise ValueError(
+                f"{name} is exactly {bound} for {_per_arm(exact, t)}: "
+                f"the {estimand} needs their outcome under "
+                f"{'control' if bound == 1 else 'treatment'}, which no "
+                "comparable unit shows. Restrict the population (e.g. "
+                "causal_lib.trim_by_propensity) or change the estimand."
+            )
+    for bound in sides:
+        near = np.abs(e - bound) < EXTREME_PROPENSITY
+        if near.any():
+            warnings.warn(
+                f"{name} lies within {EXTREME_PROPENSITY} of {bound} for "
+                f"{_per_arm(near, t)}; the {estimand} weights for them are "
+                "extreme and the estimate unstable. Inspect overlap and "
+                "consider trimming (causal_lib.trim_by_propensity) or "
+                "another estimand.",
+                PositivityWarning,
+                stacklevel=3,
+            )
+
+
+def _per_arm(mask, t) -> str:
+    n1 = int(np.sum(mask & (t == 1)))
+    n0 = int(np.sum(mask & (t == 0)))
+    return f"{n1} treated and {n0} control unit(s)"

@@ -95,3 +95,93 @@ def _from_formula(df: pd.DataFrame, formula: str) -> pd.DataFrame:
         ) from None
     matrix.index = df.index
     return matrix
+
+
+def check_design(matrix: pd.DataFrame, covariates) -> np.ndarray:
+    """The design as a float array, free of inf, constant and collinear
+    columns; each problem names the column(s) and says what to do."""
+    values = matrix.to_numpy(dtype=np.float64)
+    finite = np.isfinite(values).all(axis=0)
+    if not finite.all():
+        raise ValueError(
+            f"covariate column {matrix.columns[~finite][0]!r} holds "
+            "infinite values; drop or transform them first"
+        )
+    spread = values.max(axis=0) - values.min(axis=0)
+    for name, width in zip(matrix.columns, spread):
+        if width == 0 and name != "Intercept":
+            raise ValueError(
+                f"covariate column {name!r} is constant; a constant "
+                "cannot adjust for anything, drop it"
+            )
+    _check_rank(values, matrix.columns)
+    return values
+
+
+def _check_rank(values: np.ndarray, names) -> None:
+    """Name a column that is a linear combination of the others."""
+    import scipy.linalg
+
+    if values.shape[1] == 0:
+        return
+    # Scale so the rank decision does not depend on the columns' units.
+    scaled = values / np.maximum(np.abs(values).max(axis=0), 1e-300)
+    _, r, pivots = scipy.linalg.qr(scaled, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    tol = diag.max() * max(scaled.shape) * np.finfo(float).eps * 10
+    rank = int(np.sum(diag > tol))
+    if rank < values.shape[1]:
+        dependent = [str(names[i]) for i in pivots[rank:]]
+        raise ValueError(
+            f"covariate column(s) {', '.join(map(repr, dependent))} are "
+            "collinear with the other covariates (a linear combination of "
+            "them, e.g. a duplicate or every level of a category); drop "
+            "them"
+        )
+
+
+def fit_logit(t: np.ndarray, X: pd.DataFrame):
+    """Logistic regression of ``t`` on ``X`` with statsmodels (Newton).
+
+    Returns the coefficients and the fitted probabilities. Perfect or
+    quasi-complete separation, where some covariate pattern predicts the
+    treatment exactly, gives fitted scores of 0 or 1 and no finite
+    maximum-likelihood estimate: it raises ``ValueError`` naming the
+    covariates instead of returning a confident wrong number.
+    """
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        PerfectSeparationWarning,
+    )
+
+    values = X.to_numpy(dtype=np.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = sm.Logit(t, values).fit(method="newton", disp=0, maxiter=100)
+    kinds = {w.category for w in caught}
+    e = fit.predict(values)
+    separated = PerfectSeparationWarning in kinds or \
+        ((e < 1e-10) | (e > 1 - 1e-10)).any()
+    if separated:
+        names = [str(c) for c in X.columns if c != "Intercept"]
+        raise ValueError(
+            "the propensity model shows perfect or quasi-complete "
+            f"separation on covariates {names}: some units' treatment is "
+            "predicted exactly, so their scores are 0 or 1 and no "
+            "weighting can compare them. Restrict the population to where "
+            "both arms occur, or coarsen the covariates."
+        )
+    for w in caught:
+        if w.category is not ConvergenceWarning:
+            warnings.warn_explicit(w.message, w.category, w.filename,
+                                   w.lineno)
+    if ConvergenceWarning in kinds:
+        raise ValueError(
+            "the propensity model (logistic regression) did not converge "
+            "in 100 Newton steps; check the covariates for near-separation "
+            "or extreme scales"
+        )
+    return fit.params, e

@@ -170,7 +170,7 @@ def _top_k_weights(df, user_id, score, k):
     _checks.require_columns(df, user_id=user_id, score=score)
     k = _check_k(k)
     codes, n_users = _user_codes(df, user_id)
-    s = _checks.numeric_column(df, score, "score")
+    s = _checks.numeric_column(df, score, "score", allow_inf=True)
     n = len(s)
     # Sort by user, then by score descending: one integer key (user code
     # times the number of distinct scores plus the score's rank) sorts

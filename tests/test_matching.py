@@ -462,7 +462,7 @@ def test_matching_weights_errors_name_the_column():
     ({"weights": [1.0, 2.0]}, "one value per row"),
     ({"weights": [1, 1, 1, -1, 1, 1, 1]}, "weights hold 1 negative"),
     ({"weights": [1, 1, 1, 1, 1, np.nan, 1]}, "weights.*missing"),
-    ({"weights": [1, 1, 1, 1, 1, np.inf, 1]}, "weights hold infinite"),
+    ({"weights": [1, 1, 1, 1, 1, np.inf, 1]}, "holds infinite"),
     ({"weights": [0, 0, 0, 1, 1, 1, 1]}, "sum to zero over the treated"),
     ({"weights": pd.Series(np.ones(7), index=range(1, 8))},
      "weights Series"),
