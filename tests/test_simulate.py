@@ -90,3 +90,56 @@ def test_ab_test_population_effect():
 def test_ab_test_rejects_share():
     with pytest.raises(ValueError, match="share_treated"):
         simulate.ab_test(100, rng=np.random.default_rng(0), share_treated=1)
+
+
+# --- the random stream is pinned ---------------------------------------------
+# The chapters print and assert numbers drawn from these simulators with a
+# seeded Generator; a refactor must reproduce them exactly.
+
+PINNED = {
+    # name: (args, ate, att, {column: last value}, propensity of row 1)
+    "targeted_recommendations": (
+        (1000,), 0.017, 0.03313253012048193,
+        {"visits": 17, "purchased": 1}, 0.7934298391654053),
+    "ab_test": (
+        (1000,), 0.50446, 0.4989041095890412,
+        {"pre_spend": 34.63, "spend": 32.71}, 0.5),
+    "recommendation_logs": (
+        (1000,), 1.6688900000000002, 2.0586005830903793,
+        {"engagement": 9.6, "spend": 33.78}, 0.5710655765487329),
+    "partially_linear": (
+        (200,), 1.0, 1.0,
+        {"x0": 1.112052197957484, "minutes": 3.1064556905296636},
+        0.49045425526044956),
+    "catalogue": (
+        (50, 10), 0.016, 0.0,
+        {"affinity": -1.969, "propensity": 0.28907264777036473},
+        0.43816437482778076),
+}
+
+
+@pytest.mark.parametrize("name", PINNED)
+def test_seeded_draw_is_pinned(name):
+    args, ate, att, last, propensity = PINNED[name]
+    data, truth = getattr(simulate, name)(
+        *args, rng=np.random.default_rng(2024))
+    assert truth.ate == pytest.approx(ate, rel=1e-12, abs=1e-15)
+    assert truth.att == pytest.approx(att, rel=1e-12, abs=1e-15)
+    for column, value in last.items():
+        assert data[column].iloc[-1] == pytest.approx(value, rel=1e-12)
+    assert truth.propensity.iloc[1] == pytest.approx(propensity, rel=1e-12)
+
+
+def test_seeded_catalogue_is_pinned():
+    data, truth = simulate.catalogue(50, 10, rng=np.random.default_rng(2024))
+    po = truth.potential_outcomes
+    assert po["p0"].iloc[7] == pytest.approx(0.3455989215010121, rel=1e-12)
+    assert po["p1"].iloc[7] == pytest.approx(0.3765171510412583, rel=1e-12)
+    assert po["type"].value_counts().to_dict() == {
+        "lost cause": 446, "sure thing": 44, "persuadable": 9,
+        "sleeping dog": 1}
+    assert int(data["recommended"].sum()) == 94
+    assert int(data["purchased"].sum()) == 45
+    assert int(data["user_activity"].sum()) == 2130
+    assert data["item_popularity"].iloc[3] == pytest.approx(0.12)
+    assert data["affinity"].sum() == pytest.approx(-1780.701, rel=1e-12)
