@@ -53,12 +53,54 @@ def test_same_seed_same_data(name):
     assert not a.equals(c)
 
 
-@pytest.mark.parametrize("name", SIMULATORS)
+ALL = ["targeted_recommendations", "ab_test", "recommendation_logs",
+       "partially_linear"]
+#: A finite-number parameter of each simulator.
+SCALARS = {"targeted_recommendations": ("lift", "targeting"),
+           "ab_test": ("ate",), "recommendation_logs": ("confounding",),
+           "partially_linear": ("effect",)}
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_rejects_bad_arguments(name):
-    with pytest.raises(TypeError, match="numpy Generator"):
-        getattr(simulate, name)(100, rng=42)
-    with pytest.raises(ValueError, match="n must be an integer"):
-        getattr(simulate, name)(1, rng=np.random.default_rng(0))
+    simulator = getattr(simulate, name)
+    for bad in ("42", 4.2, True, None):
+        with pytest.raises(TypeError, match="rng must be a seed"):
+            simulator(100, rng=bad)
+    with pytest.raises(ValueError, match="n must be at least 2, got 1"):
+        simulator(1, rng=0)
+    for bad in (2.5, "many", 100.0):
+        with pytest.raises(TypeError, match="n must be an integer"):
+            simulator(bad, rng=0)
+    for param in SCALARS[name]:
+        with pytest.raises(ValueError, match=f"{param} must be finite"):
+            simulator(100, rng=0, **{param: np.inf})
+        with pytest.raises(TypeError, match=f"{param} must be a number"):
+            simulator(100, rng=0, **{param: "big"})
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_seed_is_the_generator_it_seeds(name):
+    simulator = getattr(simulate, name)
+    a, ta = simulator(300, rng=5)
+    b, tb = simulator(300, rng=np.random.default_rng(5))
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ta.potential_outcomes,
+                                  tb.potential_outcomes)
+
+
+def test_a_generator_is_used_not_copied():
+    rng = np.random.default_rng(5)
+    a, _ = simulate.ab_test(100, rng=rng)
+    b, _ = simulate.ab_test(100, rng=rng)
+    assert not a.equals(b)
+
+
+def test_partially_linear_rejects_few_features():
+    with pytest.raises(ValueError, match="n_features must be at least 3"):
+        simulate.partially_linear(100, rng=0, n_features=2)
+    with pytest.raises(TypeError, match="n_features must be an integer"):
+        simulate.partially_linear(100, rng=0, n_features=3.0)
 
 
 def test_targeting_creates_selection_into_exposure():
@@ -88,8 +130,12 @@ def test_ab_test_population_effect():
 
 
 def test_ab_test_rejects_share():
-    with pytest.raises(ValueError, match="share_treated"):
-        simulate.ab_test(100, rng=np.random.default_rng(0), share_treated=1)
+    for bad in (0, 1, -0.1, 1.5, np.nan, np.inf):
+        with pytest.raises(ValueError,
+                           match="share_treated must (lie|be finite)"):
+            simulate.ab_test(100, rng=0, share_treated=bad)
+    with pytest.raises(TypeError, match="share_treated must be a number"):
+        simulate.ab_test(100, rng=0, share_treated="half")
 
 
 # --- the random stream is pinned ---------------------------------------------
