@@ -4,6 +4,11 @@ Every simulator draws *both* potential outcomes for every unit, returns
 the observed data (only the outcome of the arm each unit was in) and a
 :class:`Truth` computed from those potential outcomes. This module imports
 no estimator: the truth never comes from an estimate.
+
+Every simulator needs ``rng``, a seed (int) or a
+:class:`numpy.random.Generator`, and has no default: ``rng=7`` draws
+exactly what ``rng=np.random.default_rng(7)`` draws, and a chapter that
+makes one Generator and passes it down gets the same numbers every run.
 """
 
 from __future__ import annotations
