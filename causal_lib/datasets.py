@@ -38,8 +38,13 @@ def load_nsw(controls: str = "experimental") -> pd.DataFrame:
     The data ship inside the ``causaldata`` package (Huntington-Klein and
     Barrett), taken from Cunningham's *Causal Inference: The Mixtape*. In
     the experimental sample the difference in mean 1978 earnings is
-    $1,794, the benchmark Dehejia and Wahba (1999) report (standard error
-    $633).
+    $1,794, the benchmark Dehejia and Wahba (1999) report. Two standard
+    errors are in circulation: the $633 they report is the conventional
+    OLS one, which pools the two arms' variances; the book prints $671,
+    Neyman's unpooled standard error (equal to OLS with HC2), which lets
+    each arm keep its own. The smaller arm, the treated, is also the more
+    variable (standard deviation $7,867 against $5,484), so the pooled
+    standard error is too small (see chapter 3).
 
     References
     ----------
@@ -59,6 +64,13 @@ def load_nsw(controls: str = "experimental") -> pd.DataFrame:
     >>> diff = nsw.groupby("treat")["re78"].mean().diff().iloc[-1]
     >>> round(diff, 2)
     np.float64(1794.34)
+    >>> var = nsw.groupby("treat")["re78"].var()
+    >>> size = nsw.groupby("treat").size()
+    >>> round(float((var / size).sum() ** 0.5))  # Neyman, unpooled
+    671
+    >>> pooled = ((size - 1) * var).sum() / (size.sum() - 2)
+    >>> round(float((pooled * (1 / size).sum()) ** 0.5))  # OLS, pooled
+    633
     """
     from causaldata import cps_mixtape, nsw_mixtape
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 from scipy import stats
+
+from causal_lib import _checks
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,28 @@ class EffectEstimate:
         One minus the confidence level (0.05 for a 95% interval).
     n : int
         Number of units used.
-    n_treated : int
-        Number of treated units among them.
+    n_treated : int or None
+        Number of treated units among them (or, where an estimator says
+        so, of treated pairs); None for an estimate without a binary
+        treatment, such as the slope of a continuous exposure or a
+        policy value.
     method : str
         How the estimate was computed, in words.
+
+    Raises
+    ------
+    TypeError
+        If ``estimand`` or ``method`` is not a string, a number is not a
+        number, or a count is not an integer.
+    ValueError
+        If ``std_error`` is negative, ``ci_low > ci_high``, ``alpha`` is
+        outside (0, 1), ``n < 1`` or ``n_treated < 0``.
 
     Notes
     -----
     Instances are immutable. :meth:`from_normal` builds the usual Wald
-    interval :math:`\hat\tau \pm z_{1-\alpha/2}\,\widehat{\mathrm{se}}`.
+    interval :math:`\hat\tau \pm z_{1-\alpha/2}\,\widehat{\mathrm{se}}`;
+    :meth:`conf_int` gives the same interval at another level.
 
     Examples
     --------
@@ -51,6 +67,15 @@ class EffectEstimate:
     [1.02, 2.98]
     >>> est.summary().loc[0, "estimate"]
     np.float64(2.0)
+    >>> [round(x, 3) for x in est.conf_int(alpha=0.1)]  # a 90% interval
+    [1.178, 2.822]
+
+    A policy value has no treated arm:
+
+    >>> value = EffectEstimate.from_normal(
+    ...     "policy value", 0.12, 0.01, n=500, n_treated=None, method="IPS")
+    >>> print(value)
+    policy value = 0.12 (SE 0.01; 95% CI 0.1004 to 0.1396; n = 500) [IPS]
     """
 
     estimand: str
@@ -60,8 +85,33 @@ class EffectEstimate:
     ci_high: float
     alpha: float
     n: int
-    n_treated: int
+    n_treated: int | None
     method: str
+
+    def __post_init__(self) -> None:
+        for name in ("estimand", "method"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(
+                    f"{name} must be a string, got {getattr(self, name)!r}"
+                )
+        for name in ("estimate", "std_error", "ci_low", "ci_high"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value,
+                                                         numbers.Real):
+                raise TypeError(f"{name} must be a number, got {value!r}")
+        if self.std_error < 0:
+            raise ValueError(
+                f"std_error must be non-negative, got {self.std_error}"
+            )
+        if self.ci_low > self.ci_high:
+            raise ValueError(
+                f"ci_low ({self.ci_low}) is above ci_high ({self.ci_high}); "
+                "give the interval as (low, high)"
+            )
+        _checks.check_alpha(self.alpha)
+        _checks.check_count(self.n, "n", minimum=1)
+        if self.n_treated is not None:
+            _checks.check_count(self.n_treated, "n_treated", minimum=0)
 
     @classmethod
     def from_normal(
@@ -71,11 +121,15 @@ class EffectEstimate:
         std_error: float,
         *,
         n: int,
-        n_treated: int,
+        n_treated: int | None,
         method: str,
         alpha: float = 0.05,
     ) -> "EffectEstimate":
-        """Build an estimate with a normal-approximation interval."""
+        """Build an estimate with a normal-approximation interval.
+
+        ``n_treated=None`` marks an estimate without a binary treatment.
+        """
+        alpha = _checks.check_alpha(alpha)
         z = stats.norm.ppf(1 - alpha / 2)
         return cls(
             estimand=estimand,
@@ -84,18 +138,43 @@ class EffectEstimate:
             ci_low=float(estimate - z * std_error),
             ci_high=float(estimate + z * std_error),
             alpha=float(alpha),
-            n=int(n),
-            n_treated=int(n_treated),
+            n=_checks.check_count(n, "n", minimum=1),
+            n_treated=(None if n_treated is None else _checks.check_count(
+                n_treated, "n_treated", minimum=0)),
             method=method,
         )
 
-    def conf_int(self) -> tuple[float, float]:
-        """The confidence interval as ``(low, high)``."""
-        return (self.ci_low, self.ci_high)
+    def conf_int(self, alpha: float | None = None) -> tuple[float, float]:
+        r"""The confidence interval as ``(low, high)``.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            One minus the confidence level wanted. None (the default) or
+            the stored ``alpha`` returns the stored interval; another
+            level gives the normal interval
+            :math:`\hat\tau \pm z_{1-\alpha/2}\,\widehat{\mathrm{se}}`
+            from ``estimate`` and ``std_error``, whatever the method that
+            built the stored one.
+        """
+        if alpha is None:
+            return (self.ci_low, self.ci_high)
+        alpha = _checks.check_alpha(alpha)
+        if alpha == self.alpha:
+            return (self.ci_low, self.ci_high)
+        z = stats.norm.ppf(1 - alpha / 2)
+        return (float(self.estimate - z * self.std_error),
+                float(self.estimate + z * self.std_error))
 
     def summary(self) -> pd.DataFrame:
-        """One row with every field, ready to stack with ``pd.concat``."""
-        return pd.DataFrame([asdict(self)])
+        """One row with every field, ready to stack with ``pd.concat``.
+
+        ``n_treated`` is a nullable integer column (``Int64``), so rows
+        without a treated arm stack with the others as ``<NA>``.
+        """
+        row = pd.DataFrame([asdict(self)])
+        row["n_treated"] = row["n_treated"].astype("Int64")
+        return row
 
     def __str__(self) -> str:
         level = round(100 * (1 - self.alpha))
@@ -113,7 +192,8 @@ class EffectEstimate:
             ("estimate", f"{self.estimate:.4g}"),
             ("std. error", f"{self.std_error:.3g}"),
             (f"{level}% CI", f"[{self.ci_low:.4g}, {self.ci_high:.4g}]"),
-            ("n (treated)", f"{self.n:,} ({self.n_treated:,})"),
+            ("n (treated)", f"{self.n:,} ({self.n_treated:,})")
+            if self.n_treated is not None else ("n", f"{self.n:,}"),
             ("method", self.method),
         ]
         head = "".join(f"<th>{html.escape(k)}</th>" for k, _ in cells)

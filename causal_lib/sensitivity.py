@@ -73,9 +73,11 @@ def e_value(
 
     Raises
     ------
+    TypeError
+        If a ratio is not a number.
     ValueError
-        If a ratio is not a positive finite number, the limits do not
-        bracket ``rr``, or the limit closest to the null is missing.
+        If a ratio is not positive and finite, the limits do not bracket
+        ``rr``, or the limit closest to the null is missing.
 
     Notes
     -----
@@ -119,9 +121,9 @@ def e_value(
     >>> e_value(1.3, ci_low=0.9, ci_high=1.8).ci  # interval contains 1
     1.0
     """
-    rr = _positive(rr, "rr")
-    low = None if ci_low is None else _positive(ci_low, "ci_low")
-    high = None if ci_high is None else _positive(ci_high, "ci_high")
+    rr = _risk_ratio(rr, "rr")
+    low = None if ci_low is None else _risk_ratio(ci_low, "ci_low")
+    high = None if ci_high is None else _risk_ratio(ci_high, "ci_high")
     if low is not None and low > rr:
         raise ValueError(f"ci_low = {low} is above rr = {rr}")
     if high is not None and high < rr:
@@ -173,8 +175,9 @@ def risk_ratio_from_difference(difference, *, baseline_risk):
     Raises
     ------
     ValueError
-        If ``baseline_risk`` is outside :math:`(0, 1]` or a difference
-        implies a treated risk :math:`p_0 + \text{difference} \le 0`.
+        If ``baseline_risk`` is outside :math:`(0, 1]`, a difference is
+        NaN or infinite, or implies a treated risk
+        :math:`p_0 + \text{difference} \le 0`.
 
     Notes
     -----
@@ -189,14 +192,12 @@ def risk_ratio_from_difference(difference, *, baseline_risk):
     >>> risk_ratio_from_difference(0.01, baseline_risk=0.02)
     1.5
     """
-    p0 = float(baseline_risk)
+    p0 = _checks.check_finite(baseline_risk, "baseline_risk")
     if not 0 < p0 <= 1:
         raise ValueError(
             f"baseline_risk must lie in (0, 1], got {baseline_risk}"
         )
-    difference = np.asarray(difference, dtype=float)
-    if not np.isfinite(difference).all():
-        raise ValueError("difference holds NaN or infinite values")
+    difference = _checks.finite_values(difference, "difference")
     if (p0 + difference <= 0).any():
         raise ValueError(
             f"a difference of {difference.min()} with baseline_risk {p0} "
@@ -250,12 +251,10 @@ def risk_ratio_from_mean_difference(difference, *, sd):
     >>> round(risk_ratio_from_mean_difference(1.0, sd=2.0), 4)  # exp(0.455)
     1.5762
     """
-    sd = float(sd)
-    if not (np.isfinite(sd) and sd > 0):
-        raise ValueError(f"sd must be a positive number, got {sd}")
-    difference = np.asarray(difference, dtype=float)
-    if not np.isfinite(difference).all():
-        raise ValueError("difference holds NaN or infinite values")
+    sd = _checks.check_finite(sd, "sd")
+    if sd <= 0:
+        raise ValueError(f"sd must be positive, got {sd}")
+    difference = _checks.finite_values(difference, "difference")
     return _scalar_or_array(np.exp(SMD_TO_LOG_RR * difference / sd))
 
 
@@ -286,7 +285,7 @@ def partial_r2(t_statistic: float, *, dof: float) -> float:
     >>> partial_r2(3.0, dof=91)
     0.09
     """
-    t = _finite(t_statistic, "t_statistic")
+    t = _checks.check_finite(t_statistic, "t_statistic")
     dof = _dof(dof)
     return t * t / (t * t + dof)
 
@@ -372,9 +371,9 @@ def robustness_value(
     >>> round(robustness_value(4.18445, dof=783, alpha=0.05), 3)
     0.076
     """
-    t = _finite(t_statistic, "t_statistic")
+    t = _checks.check_finite(t_statistic, "t_statistic")
     dof = _dof(dof)
-    q = _finite(q, "q")
+    q = _checks.check_finite(q, "q")
     if q <= 0:
         raise ValueError(f"q must be positive, got {q}")
     f_q = q * abs(t) / math.sqrt(dof)
@@ -459,8 +458,8 @@ def adjusted_estimate(
     >>> round(adj.estimate, 3), round(adj.t_statistic, 2)
     (0.075, 3.44)
     """
-    estimate = _finite(estimate, "estimate")
-    std_error = _finite(std_error, "std_error")
+    estimate = _checks.check_finite(estimate, "estimate")
+    std_error = _checks.check_finite(std_error, "std_error")
     if std_error < 0:
         raise ValueError(f"std_error must be non-negative, got {std_error}")
     dof = _dof(dof)
@@ -481,18 +480,8 @@ def adjusted_estimate(
 
 # --- checks -----------------------------------------------------------------
 
-def _finite(value, name: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _positive(value, name: str) -> float:
-    value = _finite(value, name)
+def _risk_ratio(value, name: str) -> float:
+    value = _checks.check_finite(value, name)
     if value <= 0:
         raise ValueError(
             f"{name} must be a risk ratio > 0, got {value}; convert a "
@@ -502,7 +491,7 @@ def _positive(value, name: str) -> float:
 
 
 def _dof(dof) -> float:
-    dof = _finite(dof, "dof")
+    dof = _checks.check_finite(dof, "dof")
     if dof <= 0:
         raise ValueError(f"dof must be positive, got {dof}")
     return dof

@@ -4,6 +4,11 @@ Every simulator draws *both* potential outcomes for every unit, returns
 the observed data (only the outcome of the arm each unit was in) and a
 :class:`Truth` computed from those potential outcomes. This module imports
 no estimator: the truth never comes from an estimate.
+
+Every simulator needs ``rng``, a seed (int) or a
+:class:`numpy.random.Generator`, and has no default: ``rng=7`` draws
+exactly what ``rng=np.random.default_rng(7)`` draws, and a chapter that
+makes one Generator and passes it down gets the same numbers every run.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from causal_lib import _checks
 
 
 @dataclass(frozen=True)
@@ -62,18 +69,25 @@ def _truth(y0, y1, treated, index, params, propensity=None) -> Truth:
     )
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
+def _generator(rng) -> np.random.Generator:
+    # Unlike the estimators, a simulator has no default and refuses None:
+    # its data and truth are only worth printing if they can be redrawn.
+    if rng is None:
         raise TypeError(
-            "rng must be a numpy Generator, e.g. np.random.default_rng(42)"
+            "rng must be a seed (int) or a numpy Generator, e.g. rng=42 or "
+            "rng=np.random.default_rng(42), so the draw can be reproduced; "
+            "got None"
         )
-    return rng
+    return _checks.check_rng(rng)
 
 
-def _check_n(n: int) -> int:
-    if int(n) != n or n < 2:
-        raise ValueError(f"n must be an integer of at least 2, got {n!r}")
-    return int(n)
+def _open_share(value, name: str) -> float:
+    value = _checks.check_finite(value, name)
+    if not 0 < value < 1:
+        raise ValueError(
+            f"{name} must lie strictly between 0 and 1, got {value}"
+        )
+    return value
 
 
 def _expit(x):
@@ -83,7 +97,7 @@ def _expit(x):
 def targeted_recommendations(
     n: int = 20_000,
     *,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     lift: float = 0.02,
     targeting: float = 2.5,
 ) -> tuple[pd.DataFrame, Truth]:
@@ -101,8 +115,9 @@ def targeted_recommendations(
     ----------
     n : int
         Number of users.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
     lift : float
         Size of the causal effect on purchase probability, roughly the
         true ATE.
@@ -143,8 +158,10 @@ def targeted_recommendations(
     >>> bool((truth.effects >= 0).all())
     True
     """
-    rng = _check_rng(rng)
-    n = _check_n(n)
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2)
+    lift = _checks.check_finite(lift, "lift")
+    targeting = _checks.check_finite(targeting, "targeting")
     visits = rng.poisson(rng.gamma(2.0, 4.0, n))
     past = rng.poisson(0.4 + 0.08 * visits)
     intent = -3.0 + 0.12 * visits + 0.35 * past
@@ -174,7 +191,7 @@ def targeted_recommendations(
 def ab_test(
     n: int = 20_000,
     *,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     ate: float = 0.5,
     share_treated: float = 0.5,
 ) -> tuple[pd.DataFrame, Truth]:
@@ -191,8 +208,9 @@ def ab_test(
     ----------
     n : int
         Number of users in the experiment.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
     ate : float
         Average effect in euros per user per week in the population.
     share_treated : float
@@ -224,13 +242,10 @@ def ab_test(
     >>> round(truth.ate, 1)
     1.0
     """
-    rng = _check_rng(rng)
-    n = _check_n(n)
-    if not 0 < share_treated < 1:
-        raise ValueError(
-            f"share_treated must lie strictly between 0 and 1, got "
-            f"{share_treated}"
-        )
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2)
+    ate = _checks.check_finite(ate, "ate")
+    share_treated = _open_share(share_treated, "share_treated")
     platform = rng.choice(["android", "ios", "web"], size=n, p=[0.5, 0.3, 0.2])
     tenure = rng.integers(1, 61, size=n)
     pre_spend = rng.gamma(2.0, 10.0, size=n)
@@ -258,7 +273,7 @@ def ab_test(
 def recommendation_logs(
     n: int = 20_000,
     *,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     confounding: float = 1.0,
 ) -> tuple[pd.DataFrame, Truth]:
     r"""Logs of a "recommended for you" slot that targets engaged users.
@@ -274,8 +289,9 @@ def recommendation_logs(
     ----------
     n : int
         Number of users.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
     confounding : float
         Scales how strongly exposure depends on the features; 0 makes
         exposure random (probability about one third).
@@ -315,8 +331,9 @@ def recommendation_logs(
     >>> bool(truth.att > truth.ate)
     True
     """
-    rng = _check_rng(rng)
-    n = _check_n(n)
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2)
+    confounding = _checks.check_finite(confounding, "confounding")
     engagement = np.minimum(rng.gamma(2.0, 2.0, size=n), 12.0).round(1)
     past_spend = rng.gamma(2.0, 15.0, size=n).round(2)
     tenure = rng.integers(1, 61, size=n)
@@ -348,7 +365,7 @@ def recommendation_logs(
 def partially_linear(
     n: int = 2_000,
     *,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     n_features: int = 20,
     effect: float = 1.0,
 ) -> tuple[pd.DataFrame, Truth]:
@@ -364,8 +381,9 @@ def partially_linear(
     ----------
     n : int
         Number of users.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
     n_features : int
         Number of features (at least 3); only the first three matter.
     effect : float
@@ -395,12 +413,10 @@ def partially_linear(
     >>> truth.ate
     1.0
     """
-    rng = _check_rng(rng)
-    n = _check_n(n)
-    if int(n_features) != n_features or n_features < 3:
-        raise ValueError(
-            f"n_features must be an integer of at least 3, got {n_features!r}"
-        )
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2)
+    n_features = _checks.check_count(n_features, "n_features", minimum=3)
+    effect = _checks.check_finite(effect, "effect")
     lags = np.abs(np.subtract.outer(np.arange(n_features),
                                     np.arange(n_features)))
     chol = np.linalg.cholesky(0.5 ** lags)
@@ -419,20 +435,11 @@ def partially_linear(
 TYPES = ("persuadable", "sure thing", "lost cause", "sleeping dog")
 
 
-def _check_count(value, name: str) -> int:
-    try:
-        return _check_n(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an integer of at least 2, got {value!r}"
-        ) from None
-
-
 def catalogue(
     n_users: int = 2_000,
     n_items: int = 50,
     *,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     targeting: float = 1.5,
     persuasion: float = 0.6,
     reactance: float = 0.15,
@@ -453,8 +460,9 @@ def catalogue(
     ----------
     n_users, n_items : int
         Size of the catalogue; the data have ``n_users * n_items`` rows.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
     targeting : float
         How strongly the logging policy follows predicted relevance;
         0 recommends every pair with the same probability (about 0.14).
@@ -576,20 +584,45 @@ def catalogue(
     >>> bool((persuadable == (po["type"] == "persuadable")).all())
     True
     """
-    rng = _check_rng(rng)
-    n_users = _check_count(n_users, "n_users")
-    n_items = _check_count(n_items, "n_items")
-    if not 0 < persuasion < 1:
-        raise ValueError(
-            f"persuasion must lie strictly between 0 and 1, got {persuasion}"
-        )
+    rng = _generator(rng)
+    n_users = _checks.check_count(n_users, "n_users", minimum=2)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2)
+    persuasion = _open_share(persuasion, "persuasion")
+    reactance = _checks.check_finite(reactance, "reactance")
     if not 0 <= reactance <= 0.5:
         raise ValueError(
             f"reactance must lie between 0 and 0.5, got {reactance}"
         )
-    if not np.isfinite(targeting):
-        raise ValueError(f"targeting must be a finite number, got {targeting}")
-    shape = (n_users, n_items)
+    targeting = _checks.check_finite(targeting, "targeting")
+    # The order of the draws below is the random stream the chapters'
+    # numbers depend on: latent factors, V, observed features, exposure.
+    activity, p0, p1 = _purchase_probabilities(
+        rng, n_users, n_items, persuasion, reactance)
+    v = rng.uniform(size=p0.shape)
+    y0 = (v < p0).astype(np.int64).ravel()
+    y1 = (v < p1).astype(np.int64).ravel()
+    data = _observed_features(rng, activity, p0)
+    data["propensity"] = _logging_policy(data["affinity"], targeting)
+    data["recommended"] = (
+        rng.uniform(size=len(data)) < data["propensity"]).astype(np.int64)
+    data["purchased"] = np.where(data["recommended"] == 1, y1, y0)
+    params = {"n_users": n_users, "n_items": n_items,
+              "targeting": targeting, "persuasion": persuasion,
+              "reactance": reactance}
+    truth = _truth(y0, y1, data["recommended"].to_numpy(), data.index,
+                   params, data["propensity"].to_numpy())
+    po = truth.potential_outcomes
+    po["p0"] = p0.ravel()
+    po["p1"] = p1.ravel()
+    # TYPES[j] has (y0, y1) = (0, 1), (1, 1), (0, 0), (1, 0); the lookup
+    # maps 2 * y0 + y1 to j.
+    codes = np.array([2, 0, 3, 1], dtype=np.int8)[2 * y0 + y1]
+    po["type"] = pd.Categorical.from_codes(codes, categories=TYPES)
+    return data, truth
+
+
+def _purchase_probabilities(rng, n_users, n_items, persuasion, reactance):
+    """Latent factors -> p0 and p1, (n_users, n_items) arrays."""
     activity = rng.standard_normal(n_users)[:, None]
     receptive = rng.standard_normal(n_users)[:, None]
     taste = rng.standard_normal((n_users, 3)) / np.sqrt(3)
@@ -604,39 +637,29 @@ def catalogue(
     put_off = 2 * reactance * _expit(-2.5 * receptive)
     p0 = interest * aware
     p1 = interest * (aware * (1 - put_off) + (1 - aware) * persuade)
-    v = rng.uniform(size=shape)
-    y0 = (v < p0).astype(np.int64).ravel()
-    y1 = (v < p1).astype(np.int64).ravel()
-    # Observed features: noisy records of the latent factors.
+    return activity, p0, p1
+
+
+def _observed_features(rng, activity, p0) -> pd.DataFrame:
+    """Noisy records of the latent factors, one row per user-item pair."""
+    n_users, n_items = p0.shape
     past = rng.poisson(4.0 * np.exp(0.5 * activity[:, 0] - 0.125))
     last_week = rng.binomial(n_users, p0.mean(axis=0)) / n_users
     affinity = (np.log(p0 / (1 - p0))
-                + rng.normal(0.0, 0.5, size=shape)).round(3)
-    z_score = (affinity - affinity.mean()) / affinity.std()
-    propensity = (0.02 + 0.88 * _expit(-1.8 + targeting * z_score)).ravel()
-    recommended = (rng.uniform(size=propensity.size) < propensity).astype(
-        np.int64)
-    data = pd.DataFrame(
+                + rng.normal(0.0, 0.5, size=p0.shape)).round(3)
+    return pd.DataFrame(
         {
             "user_id": np.repeat(np.arange(n_users), n_items),
             "item_id": np.tile(np.arange(n_items), n_users),
             "user_activity": np.repeat(past, n_items),
             "item_popularity": np.tile(last_week, n_users),
             "affinity": affinity.ravel(),
-            "propensity": propensity,
-            "recommended": recommended,
-            "purchased": np.where(recommended == 1, y1, y0),
         }
     )
-    params = {"n_users": n_users, "n_items": n_items,
-              "targeting": targeting, "persuasion": persuasion,
-              "reactance": reactance}
-    truth = _truth(y0, y1, recommended, data.index, params, propensity)
-    po = truth.potential_outcomes
-    po["p0"] = p0.ravel()
-    po["p1"] = p1.ravel()
-    # TYPES[j] has (y0, y1) = (0, 1), (1, 1), (0, 0), (1, 0); the lookup
-    # maps 2 * y0 + y1 to j.
-    codes = np.array([2, 0, 3, 1], dtype=np.int8)[2 * y0 + y1]
-    po["type"] = pd.Categorical.from_codes(codes, categories=TYPES)
-    return data, truth
+
+
+def _logging_policy(affinity: pd.Series, targeting: float) -> np.ndarray:
+    """The old recommender's probability, in [0.02, 0.9], of each pair."""
+    affinity = affinity.to_numpy()
+    z_score = (affinity - affinity.mean()) / affinity.std()
+    return 0.02 + 0.88 * _expit(-1.8 + targeting * z_score)

@@ -9,12 +9,29 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import booktools  # noqa: E402
 
 BIN = Path(sys.executable).parent
+
+# Property tests are reproducible: the "ci" profile, loaded by default,
+# derandomizes hypothesis (the examples follow from each test's code, so a
+# run fails on every machine or on none), keeps no example database and
+# prints the blob that replays a failure (@reproduce_failure). To search
+# afresh with random examples, set HYPOTHESIS_PROFILE=explore, e.g.
+#     HYPOTHESIS_PROFILE=explore python -m pytest tests/test_dag.py
+# A test's own @settings (max_examples...) still applies under either.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, database=None, print_blob=True,
+)
+settings.register_profile(
+    "explore", max_examples=500, deadline=None, database=None,
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def chapter_paths() -> list[Path]:

@@ -197,18 +197,38 @@ def test_same_seed_same_data():
 
 def test_rejects_bad_arguments():
     rng = np.random.default_rng(0)
-    with pytest.raises(TypeError, match="numpy Generator"):
-        catalogue(100, 10, rng=42)
-    for bad in (1, 0, 2.5, "many"):
-        with pytest.raises(ValueError, match="n_users must be an integer"):
+    for bad in ("42", 1.5, None):
+        with pytest.raises(TypeError, match="rng must be a seed"):
+            catalogue(100, 10, rng=bad)
+    for bad in (1, 0, -3):
+        with pytest.raises(ValueError, match="n_users must be at least 2"):
             catalogue(bad, 10, rng=rng)
-        with pytest.raises(ValueError, match="n_items must be an integer"):
+        with pytest.raises(ValueError, match="n_items must be at least 2"):
             catalogue(10, bad, rng=rng)
-    for bad in (0, 1, -0.2, 1.5):
-        with pytest.raises(ValueError, match="persuasion"):
+    for bad in (2.5, "many"):
+        with pytest.raises(TypeError, match="n_users must be an integer"):
+            catalogue(bad, 10, rng=rng)
+        with pytest.raises(TypeError, match="n_items must be an integer"):
+            catalogue(10, bad, rng=rng)
+    for bad in (0, 1, -0.2, 1.5, np.nan):
+        with pytest.raises(ValueError,
+                           match="persuasion must (lie|be finite)"):
             catalogue(10, 10, rng=rng, persuasion=bad)
     for bad in (-0.1, 0.51):
-        with pytest.raises(ValueError, match="reactance"):
+        with pytest.raises(ValueError, match="reactance must lie"):
             catalogue(10, 10, rng=rng, reactance=bad)
-    with pytest.raises(ValueError, match="targeting"):
+    with pytest.raises(ValueError, match="reactance must be finite"):
+        catalogue(10, 10, rng=rng, reactance=np.nan)
+    with pytest.raises(ValueError, match="targeting must be finite"):
         catalogue(10, 10, rng=rng, targeting=np.nan)
+    for name in ("persuasion", "reactance", "targeting"):
+        with pytest.raises(TypeError, match=f"{name} must be a number"):
+            catalogue(10, 10, rng=rng, **{name: "high"})
+
+
+def test_a_seed_is_the_generator_it_seeds():
+    a, ta = catalogue(60, 10, rng=11)
+    b, tb = draw(60, 10, seed=11)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ta.potential_outcomes,
+                                  tb.potential_outcomes)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 
+import pytest
 import yaml
+from hypothesis import settings
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -60,3 +63,15 @@ def test_lock_pins_every_dependency_within_its_range():
 def test_jupyter_book_stays_on_version_1():
     # Version 2 needs the network to build HTML; the book builds offline.
     assert lock()["jupyter-book"].startswith("1.")
+
+
+def test_hypothesis_runs_derandomized_by_default():
+    # conftest.py loads the "ci" profile unless HYPOTHESIS_PROFILE says
+    # otherwise: property tests then try the same examples on every run.
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci":
+        pytest.skip("another hypothesis profile was asked for")
+    assert settings.default.derandomize
+    assert settings.default.database is None
+    assert settings.default.deadline is None
+    assert settings.default.print_blob
+    assert settings.get_profile("explore").derandomize is False

@@ -88,7 +88,6 @@ def test_e_value_increases_with_the_risk_ratio(a, b):
     ({"rr": -1.5}, "rr must be a risk ratio > 0"),
     ({"rr": float("nan")}, "rr must be finite"),
     ({"rr": float("inf")}, "rr must be finite"),
-    ({"rr": "big"}, "rr must be a number"),
     ({"rr": 2.0, "ci_low": 0.0}, "ci_low must be a risk ratio > 0"),
     ({"rr": 2.0, "ci_low": 2.5}, "ci_low = 2.5 is above rr = 2.0"),
     ({"rr": 2.0, "ci_low": 1.5, "ci_high": 1.8}, "ci_high = 1.8 is below"),
@@ -97,6 +96,18 @@ def test_e_value_increases_with_the_risk_ratio(a, b):
 ])
 def test_e_value_bad_input(kw, message):
     with pytest.raises(ValueError, match=message):
+        e_value(**kw)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"rr": "big"}, "rr must be a number"),
+    ({"rr": None}, "rr must be a number"),
+    ({"rr": True}, "rr must be a number"),
+    ({"rr": 2.0, "ci_low": "1.5"}, "ci_low must be a number"),
+    ({"rr": 0.5, "ci_high": [0.8]}, "ci_high must be a number"),
+])
+def test_e_value_wrong_type(kw, message):
+    with pytest.raises(TypeError, match=message):
         e_value(**kw)
 
 
@@ -129,14 +140,36 @@ def test_risk_ratio_from_mean_difference_matches_vanderweele_ding():
      "baseline_risk must lie in"),
     (lambda: risk_ratio_from_difference(-0.03, baseline_risk=0.02),
      "treated risk <= 0"),
+    (lambda: risk_ratio_from_difference(0.1, baseline_risk=np.nan),
+     "baseline_risk must be finite"),
     (lambda: risk_ratio_from_difference(np.nan, baseline_risk=0.02),
-     "NaN or infinite"),
-    (lambda: risk_ratio_from_mean_difference(1.0, sd=0.0), "sd must be"),
+     r"difference has 1 missing \(NaN\) value"),
+    (lambda: risk_ratio_from_difference([0.1, np.inf], baseline_risk=0.02),
+     "difference holds infinite values"),
+    (lambda: risk_ratio_from_mean_difference(1.0, sd=0.0),
+     "sd must be positive"),
+    (lambda: risk_ratio_from_mean_difference(1.0, sd=-2.0),
+     "sd must be positive"),
+    (lambda: risk_ratio_from_mean_difference(1.0, sd=np.inf),
+     "sd must be finite"),
     (lambda: risk_ratio_from_mean_difference(np.inf, sd=1.0),
-     "NaN or infinite"),
+     "difference holds infinite values"),
+    (lambda: risk_ratio_from_mean_difference([np.nan, 1.0], sd=1.0),
+     "difference has 1 missing"),
 ])
 def test_conversion_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: risk_ratio_from_difference(0.1, baseline_risk="2%"),
+     "baseline_risk must be a number"),
+    (lambda: risk_ratio_from_mean_difference(1.0, sd=None),
+     "sd must be a number"),
+])
+def test_conversion_wrong_type(call, message):
+    with pytest.raises(TypeError, match=message):
         call()
 
 
@@ -301,5 +334,32 @@ def adjust(**kw):
     (lambda: adjust(dof=1), "dof must exceed 1"),
 ])
 def test_robustness_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: robustness_value("4.2", dof=100), "t_statistic must be a number"),
+    (lambda: robustness_value(2.0, dof=None), "dof must be a number"),
+    (lambda: robustness_value(2.0, dof=100, q="all"), "q must be a number"),
+    (lambda: robustness_value(2.0, dof=100, alpha="5%"),
+     "alpha must be a number"),
+    (lambda: partial_r2(None, dof=10), "t_statistic must be a number"),
+    (lambda: adjust(estimate="1"), "estimate must be a number"),
+    (lambda: adjust(std_error=None), "std_error must be a number"),
+])
+def test_robustness_wrong_type(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: robustness_value(2.0, dof=100, q=np.inf), "q must be finite"),
+    (lambda: robustness_value(2.0, dof=np.nan), "dof must be finite"),
+    (lambda: partial_r2(np.inf, dof=10), "t_statistic must be finite"),
+    (lambda: adjust(estimate=np.nan), "estimate must be finite"),
+    (lambda: adjust(std_error=np.inf), "std_error must be finite"),
+])
+def test_robustness_non_finite(call, message):
     with pytest.raises(ValueError, match=message):
         call()

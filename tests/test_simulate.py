@@ -53,12 +53,54 @@ def test_same_seed_same_data(name):
     assert not a.equals(c)
 
 
-@pytest.mark.parametrize("name", SIMULATORS)
+ALL = ["targeted_recommendations", "ab_test", "recommendation_logs",
+       "partially_linear"]
+#: A finite-number parameter of each simulator.
+SCALARS = {"targeted_recommendations": ("lift", "targeting"),
+           "ab_test": ("ate",), "recommendation_logs": ("confounding",),
+           "partially_linear": ("effect",)}
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_rejects_bad_arguments(name):
-    with pytest.raises(TypeError, match="numpy Generator"):
-        getattr(simulate, name)(100, rng=42)
-    with pytest.raises(ValueError, match="n must be an integer"):
-        getattr(simulate, name)(1, rng=np.random.default_rng(0))
+    simulator = getattr(simulate, name)
+    for bad in ("42", 4.2, True, None):
+        with pytest.raises(TypeError, match="rng must be a seed"):
+            simulator(100, rng=bad)
+    with pytest.raises(ValueError, match="n must be at least 2, got 1"):
+        simulator(1, rng=0)
+    for bad in (2.5, "many", 100.0):
+        with pytest.raises(TypeError, match="n must be an integer"):
+            simulator(bad, rng=0)
+    for param in SCALARS[name]:
+        with pytest.raises(ValueError, match=f"{param} must be finite"):
+            simulator(100, rng=0, **{param: np.inf})
+        with pytest.raises(TypeError, match=f"{param} must be a number"):
+            simulator(100, rng=0, **{param: "big"})
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_seed_is_the_generator_it_seeds(name):
+    simulator = getattr(simulate, name)
+    a, ta = simulator(300, rng=5)
+    b, tb = simulator(300, rng=np.random.default_rng(5))
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ta.potential_outcomes,
+                                  tb.potential_outcomes)
+
+
+def test_a_generator_is_used_not_copied():
+    rng = np.random.default_rng(5)
+    a, _ = simulate.ab_test(100, rng=rng)
+    b, _ = simulate.ab_test(100, rng=rng)
+    assert not a.equals(b)
+
+
+def test_partially_linear_rejects_few_features():
+    with pytest.raises(ValueError, match="n_features must be at least 3"):
+        simulate.partially_linear(100, rng=0, n_features=2)
+    with pytest.raises(TypeError, match="n_features must be an integer"):
+        simulate.partially_linear(100, rng=0, n_features=3.0)
 
 
 def test_targeting_creates_selection_into_exposure():
@@ -88,5 +130,62 @@ def test_ab_test_population_effect():
 
 
 def test_ab_test_rejects_share():
-    with pytest.raises(ValueError, match="share_treated"):
-        simulate.ab_test(100, rng=np.random.default_rng(0), share_treated=1)
+    for bad in (0, 1, -0.1, 1.5, np.nan, np.inf):
+        with pytest.raises(ValueError,
+                           match="share_treated must (lie|be finite)"):
+            simulate.ab_test(100, rng=0, share_treated=bad)
+    with pytest.raises(TypeError, match="share_treated must be a number"):
+        simulate.ab_test(100, rng=0, share_treated="half")
+
+
+# --- the random stream is pinned ---------------------------------------------
+# The chapters print and assert numbers drawn from these simulators with a
+# seeded Generator; a refactor must reproduce them exactly.
+
+PINNED = {
+    # name: (args, ate, att, {column: last value}, propensity of row 1)
+    "targeted_recommendations": (
+        (1000,), 0.017, 0.03313253012048193,
+        {"visits": 17, "purchased": 1}, 0.7934298391654053),
+    "ab_test": (
+        (1000,), 0.50446, 0.4989041095890412,
+        {"pre_spend": 34.63, "spend": 32.71}, 0.5),
+    "recommendation_logs": (
+        (1000,), 1.6688900000000002, 2.0586005830903793,
+        {"engagement": 9.6, "spend": 33.78}, 0.5710655765487329),
+    "partially_linear": (
+        (200,), 1.0, 1.0,
+        {"x0": 1.112052197957484, "minutes": 3.1064556905296636},
+        0.49045425526044956),
+    "catalogue": (
+        (50, 10), 0.016, 0.0,
+        {"affinity": -1.969, "propensity": 0.28907264777036473},
+        0.43816437482778076),
+}
+
+
+@pytest.mark.parametrize("name", PINNED)
+def test_seeded_draw_is_pinned(name):
+    args, ate, att, last, propensity = PINNED[name]
+    data, truth = getattr(simulate, name)(
+        *args, rng=np.random.default_rng(2024))
+    assert truth.ate == pytest.approx(ate, rel=1e-12, abs=1e-15)
+    assert truth.att == pytest.approx(att, rel=1e-12, abs=1e-15)
+    for column, value in last.items():
+        assert data[column].iloc[-1] == pytest.approx(value, rel=1e-12)
+    assert truth.propensity.iloc[1] == pytest.approx(propensity, rel=1e-12)
+
+
+def test_seeded_catalogue_is_pinned():
+    data, truth = simulate.catalogue(50, 10, rng=np.random.default_rng(2024))
+    po = truth.potential_outcomes
+    assert po["p0"].iloc[7] == pytest.approx(0.3455989215010121, rel=1e-12)
+    assert po["p1"].iloc[7] == pytest.approx(0.3765171510412583, rel=1e-12)
+    assert po["type"].value_counts().to_dict() == {
+        "lost cause": 446, "sure thing": 44, "persuadable": 9,
+        "sleeping dog": 1}
+    assert int(data["recommended"].sum()) == 94
+    assert int(data["purchased"].sum()) == 45
+    assert int(data["user_activity"].sum()) == 2130
+    assert data["item_popularity"].iloc[3] == pytest.approx(0.12)
+    assert data["affinity"].sum() == pytest.approx(-1780.701, rel=1e-12)
