@@ -10,6 +10,7 @@ confounding), ``uplift`` (uplift metrics and meta-learners),
 ``datasets`` (real data), ``plotting`` (figures).
 """
 
+from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
 from causal_lib.evaluation import (
@@ -59,9 +60,11 @@ from causal_lib.uplift import (
 
 __all__ = [
     "AdjustedEstimate",
+    "DAG",
     "DRLearner",
     "EValue",
     "EffectEstimate",
+    "LinearSEM",
     "SLearner",
     "TLearner",
     "XLearner",

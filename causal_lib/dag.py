@@ -6,24 +6,32 @@ variables are independent given which (d-separation), which sets of
 covariates make an adjustment valid (the backdoor criterion), whether a
 mediator identifies the effect when the confounders are hidden (the
 frontdoor criterion), and which independencies the data should show if
-the graph is right. For teaching and testing it also draws data from a
-linear structural model on the graph, with the true total effects
-computed from the coefficients, never from an estimator.
+the graph is right. For teaching and testing, a :class:`LinearSEM` puts
+coefficients on the arrows: it draws data from the linear structural
+model and gives its true total effects and covariance, computed from the
+coefficients, never from an estimator. Drawing lives in
+:func:`causal_lib.plotting.draw_dag`.
+
+The module reads in three parts: :class:`_Graph` is the structure (nodes,
+arrows, ancestors, the graphs after cutting arrows), :class:`DAG` adds the
+criteria, and :class:`LinearSEM` the linear model.
 
 See chapter 4 of the book.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Hashable, Iterable, Mapping
+from types import MappingProxyType
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-__all__ = ["DAG"]
+from causal_lib._checks import check_count, check_finite, check_rng
+
+__all__ = ["DAG", "LinearSEM"]
 
 # Node names in the string form double as DataFrame columns and formula
 # terms, so they are restricted to identifier-like ASCII names.
@@ -31,7 +39,244 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _STATEMENT_SPLIT = re.compile(r"[;\n]")
 
 
-class DAG:
+class _Graph:
+    r"""The structure of a causal DAG: nodes, arrows, ancestors.
+
+    Immutable; :meth:`do` and :meth:`remove_outgoing` return new graphs.
+    The arrows are kept in a frozen :class:`networkx.DiGraph`, whose
+    ``pred`` and ``succ`` maps list each node's parents and children in
+    input order. :class:`DAG` adds the criteria; see its docstring for the
+    constructor's parameters.
+    """
+
+    __slots__ = ("_nodes", "_edges", "_graph", "_order", "_index")
+
+    def __init__(self, edges=(), *, nodes: Iterable[Hashable] = ()):
+        parsed_nodes, edge_list = _nodes_and_edges(edges)
+        order: dict[Hashable, None] = {}
+        for node in (*nodes, *parsed_nodes):
+            _check_node(node)
+            order.setdefault(node)
+        unique_edges: dict[tuple, None] = {}
+        for parent, child in edge_list:
+            if parent == child:
+                raise ValueError(
+                    f"self-loop {parent!r} -> {child!r}: a variable cannot "
+                    "cause itself in a DAG"
+                )
+            order.setdefault(parent)
+            order.setdefault(child)
+            unique_edges.setdefault((parent, child))
+        graph = nx.DiGraph()
+        graph.add_nodes_from(order)
+        graph.add_edges_from(unique_edges)
+        if not nx.is_directed_acyclic_graph(graph):
+            cycle = [u for u, _ in nx.find_cycle(graph)]
+            path = " -> ".join(map(str, [*cycle, cycle[0]]))
+            raise ValueError(
+                f"the graph has a cycle {path}; a causal DAG must be "
+                "acyclic (unroll a feedback loop in time: "
+                "x_t -> y_t -> x_t1)"
+            )
+        index = {node: i for i, node in enumerate(order)}
+        # A fixed topological order (ties broken by input order) makes
+        # simulations and listings reproducible across runs.
+        topo = nx.lexicographical_topological_sort(graph, key=index.get)
+        set_ = object.__setattr__
+        set_(self, "_nodes", tuple(order))
+        set_(self, "_edges", tuple(unique_edges))
+        set_(self, "_graph", nx.freeze(graph))
+        set_(self, "_order", tuple(topo))
+        set_(self, "_index", index)
+
+    # --- immutability and dunder methods ------------------------------
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a DAG cannot be changed; build a new one")
+
+    def __delattr__(self, name):
+        raise AttributeError("a DAG cannot be changed; build a new one")
+
+    def __repr__(self) -> str:
+        if not all(isinstance(v, str) and _NAME.match(v)
+                   for v in self._nodes):
+            return f"DAG({list(self._edges)!r}, nodes={list(self._nodes)!r})"
+        text = f"DAG({str(self)!r})"
+        if len(text) <= 79:
+            return text
+        # Long graphs: one quoted piece per line, joined by Python's
+        # implicit string concatenation, so the repr still evaluates.
+        lines, line = [], ""
+        for statement in str(self).split("; "):
+            if line and len(line) + len(statement) > 66:
+                lines.append(line)
+                line = ""
+            line += statement + "; "
+        lines.append(line.removesuffix("; "))
+        body = "\n    ".join(repr(piece) for piece in lines)
+        return f"DAG(\n    {body}\n)"
+
+    def __str__(self) -> str:
+        statements = [f"{p} -> {c}" for p, c in self._edges]
+        statements += [
+            str(v) for v in self._nodes if self._graph.degree(v) == 0
+        ]
+        return "; ".join(statements)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, _Graph):
+            return NotImplemented
+        return (set(self._nodes) == set(other._nodes)
+                and set(self._edges) == set(other._edges))
+
+    def __hash__(self) -> int:
+        return hash((frozenset(self._nodes), frozenset(self._edges)))
+
+    def __contains__(self, node) -> bool:
+        try:
+            return node in self._index
+        except TypeError:
+            return False
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    # --- structure ------------------------------------------------------
+
+    @property
+    def nodes(self) -> tuple:
+        """The nodes, in the order they were first mentioned."""
+        return self._nodes
+
+    @property
+    def edges(self) -> tuple[tuple, ...]:
+        """The edges as ``(parent, child)`` pairs, in input order."""
+        return self._edges
+
+    @property
+    def topological_order(self) -> tuple:
+        """The nodes, parents before children (ties in input order)."""
+        return self._order
+
+    def parents(self, node) -> frozenset:
+        """The direct causes of ``node``."""
+        return frozenset(self._graph.pred[self._node(node, "node")])
+
+    def children(self, node) -> frozenset:
+        """The direct effects of ``node``."""
+        return frozenset(self._graph.succ[self._node(node, "node")])
+
+    def ancestors(self, nodes) -> frozenset:
+        r"""Nodes with a directed path into ``nodes`` (a node or a set).
+
+        A node is not its own ancestor; for a set, the result is the union
+        of the members' ancestors.
+
+        Examples
+        --------
+        >>> sorted(DAG("A -> B -> C; D -> C").ancestors("C"))
+        ['A', 'B', 'D']
+        """
+        start = self._node_set(nodes, "nodes")
+        return frozenset().union(
+            *(nx.ancestors(self._graph, v) for v in start)
+        )
+
+    def descendants(self, nodes) -> frozenset:
+        r"""Nodes reached by a directed path from ``nodes``.
+
+        A node is not its own descendant; for a set, the result is the
+        union of the members' descendants.
+
+        Examples
+        --------
+        >>> sorted(DAG("A -> B -> C; D -> C").descendants("A"))
+        ['B', 'C']
+        """
+        start = self._node_set(nodes, "nodes")
+        return frozenset().union(
+            *(nx.descendants(self._graph, v) for v in start)
+        )
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A copy of the graph as a :class:`networkx.DiGraph`."""
+        return nx.DiGraph(self._graph)
+
+    def do(self, nodes) -> "DAG":
+        r"""The graph after an intervention on ``nodes``.
+
+        Setting a variable by intervention cuts every arrow into it;
+        Pearl writes this graph :math:`G_{\overline{X}}`.
+
+        Examples
+        --------
+        >>> DAG("U -> T; U -> Y; T -> Y").do("T")
+        DAG('U -> Y; T -> Y')
+        """
+        cut = self._node_set(nodes, "nodes")
+        return type(self)([(p, c) for p, c in self._edges if c not in cut],
+                          nodes=self._nodes)
+
+    def remove_outgoing(self, nodes) -> "DAG":
+        r"""The graph without the arrows out of ``nodes``.
+
+        Pearl writes this graph :math:`G_{\underline{X}}`; the backdoor
+        criterion and the rules of do-calculus use it.
+
+        Examples
+        --------
+        >>> DAG("U -> T; U -> Y; T -> Y").remove_outgoing("T")
+        DAG('U -> T; U -> Y')
+        """
+        cut = self._node_set(nodes, "nodes")
+        return type(self)([(p, c) for p, c in self._edges if p not in cut],
+                          nodes=self._nodes)
+
+    # --- argument checks ----------------------------------------------------
+
+    def _unknown(self, node, role) -> ValueError:
+        known = ", ".join(map(repr, self._nodes[:12]))
+        more = ", ..." if len(self._nodes) > 12 else ""
+        return ValueError(
+            f"unknown node {node!r} in {role}; the graph's nodes are "
+            f"{known}{more}"
+        )
+
+    def _node(self, node, role):
+        if node not in self:
+            raise self._unknown(node, role)
+        return node
+
+    def _node_set(self, nodes, role, *, allow_empty=False) -> frozenset:
+        """A node or an iterable of nodes, checked, as a frozenset."""
+        if nodes in self:
+            result = frozenset([nodes])
+        elif isinstance(nodes, str) or not isinstance(nodes, Iterable):
+            raise self._unknown(nodes, role)
+        else:
+            result = frozenset(nodes)
+            for node in result:
+                self._node(node, role)
+        if not result and not allow_empty:
+            raise ValueError(f"{role} is empty; give at least one node")
+        return result
+
+    def _pair(self, treatment, outcome):
+        t = self._node(treatment, "treatment")
+        y = self._node(outcome, "outcome")
+        if t == y:
+            raise ValueError(
+                f"treatment and outcome are the same node {t!r}; an effect "
+                "needs two different variables"
+            )
+        return t, y
+
+    def _set_key(self, nodes):
+        return len(nodes), sorted(self._index[v] for v in nodes)
+
+
+
+class DAG(_Graph):
     r"""A causal directed acyclic graph.
 
     Parameters
@@ -52,6 +297,12 @@ class DAG:
     ValueError
         If the graph has a self-loop or a cycle, an edge is not a pair, or
         the string cannot be parsed. The message names the culprit.
+
+    See Also
+    --------
+    LinearSEM : a linear structural model on the graph
+        (:meth:`linear_sem`).
+    causal_lib.plotting.draw_dag : the drawing behind :meth:`draw`.
 
     Notes
     -----
@@ -90,195 +341,7 @@ class DAG:
     ValueError: the graph has a cycle a -> b -> a; a causal DAG must be ...
     """
 
-    __slots__ = ("_nodes", "_edges", "_parents", "_children", "_order",
-                 "_index")
-
-    def __init__(self, edges=(), *, nodes: Iterable[Hashable] = ()):
-        if isinstance(edges, str):
-            parsed_nodes, edge_list = _parse(edges)
-        elif isinstance(edges, (DAG, nx.DiGraph)):
-            parsed_nodes, edge_list = list(edges.nodes), list(edges.edges)
-        else:
-            parsed_nodes, edge_list = [], _edge_pairs(edges)
-        order: dict[Hashable, None] = {}
-        for node in (*nodes, *parsed_nodes):
-            _check_node(node)
-            order.setdefault(node)
-        unique_edges: dict[tuple, None] = {}
-        for parent, child in edge_list:
-            if parent == child:
-                raise ValueError(
-                    f"self-loop {parent!r} -> {child!r}: a variable cannot "
-                    "cause itself in a DAG"
-                )
-            order.setdefault(parent)
-            order.setdefault(child)
-            unique_edges.setdefault((parent, child))
-        parents = {node: [] for node in order}
-        children = {node: [] for node in order}
-        for parent, child in unique_edges:
-            parents[child].append(parent)
-            children[parent].append(child)
-        graph = nx.DiGraph()
-        graph.add_nodes_from(order)
-        graph.add_edges_from(unique_edges)
-        if not nx.is_directed_acyclic_graph(graph):
-            cycle = [u for u, _ in nx.find_cycle(graph)]
-            path = " -> ".join(map(str, [*cycle, cycle[0]]))
-            raise ValueError(
-                f"the graph has a cycle {path}; a causal DAG must be "
-                "acyclic (unroll a feedback loop in time: "
-                "x_t -> y_t -> x_t1)"
-            )
-        index = {node: i for i, node in enumerate(order)}
-        # A fixed topological order (ties broken by input order) makes
-        # simulations and listings reproducible across runs.
-        topo = nx.lexicographical_topological_sort(graph, key=index.get)
-        set_ = object.__setattr__
-        set_(self, "_nodes", tuple(order))
-        set_(self, "_edges", tuple(unique_edges))
-        set_(self, "_parents", {v: tuple(p) for v, p in parents.items()})
-        set_(self, "_children", {v: tuple(c) for v, c in children.items()})
-        set_(self, "_order", tuple(topo))
-        set_(self, "_index", index)
-
-    # --- immutability and dunder methods ------------------------------
-
-    def __setattr__(self, name, value):
-        raise AttributeError("a DAG cannot be changed; build a new one")
-
-    def __delattr__(self, name):
-        raise AttributeError("a DAG cannot be changed; build a new one")
-
-    def __repr__(self) -> str:
-        if not all(isinstance(v, str) and _NAME.match(v)
-                   for v in self._nodes):
-            return f"DAG({list(self._edges)!r}, nodes={list(self._nodes)!r})"
-        text = f"DAG({str(self)!r})"
-        if len(text) <= 79:
-            return text
-        # Long graphs: one quoted piece per line, joined by Python's
-        # implicit string concatenation, so the repr still evaluates.
-        lines, line = [], ""
-        for statement in str(self).split("; "):
-            if line and len(line) + len(statement) > 66:
-                lines.append(line)
-                line = ""
-            line += statement + "; "
-        lines.append(line.removesuffix("; "))
-        body = "\n    ".join(repr(piece) for piece in lines)
-        return f"DAG(\n    {body}\n)"
-
-    def __str__(self) -> str:
-        statements = [f"{p} -> {c}" for p, c in self._edges]
-        statements += [
-            str(v) for v in self._nodes
-            if not self._parents[v] and not self._children[v]
-        ]
-        return "; ".join(statements)
-
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, DAG):
-            return NotImplemented
-        return (set(self._nodes) == set(other._nodes)
-                and set(self._edges) == set(other._edges))
-
-    def __hash__(self) -> int:
-        return hash((frozenset(self._nodes), frozenset(self._edges)))
-
-    def __contains__(self, node) -> bool:
-        try:
-            return node in self._index
-        except TypeError:
-            return False
-
-    def __len__(self) -> int:
-        return len(self._nodes)
-
-    # --- structure ------------------------------------------------------
-
-    @property
-    def nodes(self) -> tuple:
-        """The nodes, in the order they were first mentioned."""
-        return self._nodes
-
-    @property
-    def edges(self) -> tuple[tuple, ...]:
-        """The edges as ``(parent, child)`` pairs, in input order."""
-        return self._edges
-
-    def parents(self, node) -> frozenset:
-        """The direct causes of ``node``."""
-        return frozenset(self._parents[self._node(node, "node")])
-
-    def children(self, node) -> frozenset:
-        """The direct effects of ``node``."""
-        return frozenset(self._children[self._node(node, "node")])
-
-    def ancestors(self, nodes) -> frozenset:
-        r"""Nodes with a directed path into ``nodes`` (a node or a set).
-
-        A node is not its own ancestor; for a set, the result is the union
-        of the members' ancestors.
-
-        Examples
-        --------
-        >>> sorted(DAG("A -> B -> C; D -> C").ancestors("C"))
-        ['A', 'B', 'D']
-        """
-        start = self._node_set(nodes, "nodes")
-        return frozenset(_reach(start, self._parents, inclusive=False))
-
-    def descendants(self, nodes) -> frozenset:
-        r"""Nodes reached by a directed path from ``nodes``.
-
-        A node is not its own descendant; for a set, the result is the
-        union of the members' descendants.
-
-        Examples
-        --------
-        >>> sorted(DAG("A -> B -> C; D -> C").descendants("A"))
-        ['B', 'C']
-        """
-        start = self._node_set(nodes, "nodes")
-        return frozenset(_reach(start, self._children, inclusive=False))
-
-    def to_networkx(self) -> nx.DiGraph:
-        """A copy of the graph as a :class:`networkx.DiGraph`."""
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self._nodes)
-        graph.add_edges_from(self._edges)
-        return graph
-
-    def do(self, nodes) -> "DAG":
-        r"""The graph after an intervention on ``nodes``.
-
-        Setting a variable by intervention cuts every arrow into it;
-        Pearl writes this graph :math:`G_{\overline{X}}`.
-
-        Examples
-        --------
-        >>> DAG("U -> T; U -> Y; T -> Y").do("T")
-        DAG('U -> Y; T -> Y')
-        """
-        cut = self._node_set(nodes, "nodes")
-        return DAG([(p, c) for p, c in self._edges if c not in cut],
-                   nodes=self._nodes)
-
-    def remove_outgoing(self, nodes) -> "DAG":
-        r"""The graph without the arrows out of ``nodes``.
-
-        Pearl writes this graph :math:`G_{\underline{X}}`; the backdoor
-        criterion and the rules of do-calculus use it.
-
-        Examples
-        --------
-        >>> DAG("U -> T; U -> Y; T -> Y").remove_outgoing("T")
-        DAG('U -> T; U -> Y')
-        """
-        cut = self._node_set(nodes, "nodes")
-        return DAG([(p, c) for p, c in self._edges if p not in cut],
-                   nodes=self._nodes)
+    __slots__ = ()
 
     # --- d-separation -----------------------------------------------------
 
@@ -313,10 +376,11 @@ class DAG:
         blocked. Then :math:`X \perp Y \mid Z` holds in every distribution
         that factorises over the graph.
 
-        The check is a reachability search (Bayes-ball): it walks from
-        ``xs`` along edges, remembering whether it arrived from a child or
-        a parent, and passes a node only where the rules above let a path
-        through. Each (node, direction) is visited once, so a query costs
+        The check is networkx's :func:`networkx.is_d_separator`, a
+        reachability search (Bayes-ball): it walks from ``xs`` along
+        edges, remembering whether it arrived from a child or a parent,
+        and passes a node only where the rules above let a path through.
+        Each (node, direction) is visited once, so a query costs
         :math:`O(|V| + |E|)`; no path is ever listed.
 
         References
@@ -346,7 +410,7 @@ class DAG:
         _check_disjoint(xs, "xs", ys, "ys")
         _check_disjoint(xs, "xs", given, "given")
         _check_disjoint(ys, "ys", given, "given")
-        return not _d_connected(xs, ys, given, self._parents, self._children)
+        return nx.is_d_separator(self._graph, xs, ys, given)
 
     # --- identification -------------------------------------------------
 
@@ -414,10 +478,9 @@ class DAG:
         t, y = self._pair(treatment, outcome)
         z = self._node_set(given, "given", allow_empty=True)
         _check_not_in(z, "given", t, y)
-        if z & _reach({t}, self._children, inclusive=False):
+        if z & nx.descendants(self._graph, t):
             return False
-        parents, children = _cut(self._parents, self._children, out_of={t})
-        return not _d_connected({t}, {y}, z, parents, children)
+        return nx.is_d_separator(_cut(self._graph, {t}), {t}, {y}, z)
 
     def backdoor_adjustment_sets(self, treatment, outcome, *,
                                  latent=()) -> list[frozenset]:
@@ -497,13 +560,12 @@ class DAG:
         t, y = self._pair(treatment, outcome)
         hidden = self._node_set(latent, "latent", allow_empty=True)
         _check_not_in(hidden, "latent", t, y)
-        parents, _ = _cut(self._parents, self._children, out_of={t})
-        relevant = _reach({t, y}, parents, inclusive=True)
-        below_t = _reach({t}, self._children, inclusive=False)
+        cut = _cut(self._graph, {t})
+        relevant = {t, y} | nx.ancestors(cut, t) | nx.ancestors(cut, y)
+        below_t = nx.descendants(self._graph, t)
         forbidden = (relevant & (below_t | hidden)) - {t, y}
-        moral = _moral_graph(relevant, parents)
-        graph = _eliminate(moral, forbidden)
-        found = _minimal_separators(graph, t, y)
+        moral = nx.moral_graph(cut.subgraph(relevant))
+        found = _minimal_separators(_eliminate(moral, forbidden), t, y)
         return sorted(found, key=self._set_key)
 
     def is_frontdoor_set(self, treatment, outcome, mediators) -> bool:
@@ -567,17 +629,14 @@ class DAG:
         m = self._node_set(mediators, "mediators")
         _check_not_in(m, "mediators", t, y)
         # (1) with M removed, no directed path may lead from T to Y.
-        blocked = {v: () if v in m else c for v, c in self._children.items()}
-        if y in _reach({t}, blocked, inclusive=False):
+        if nx.has_path(nx.restricted_view(self._graph, m, ()), t, y):
             return False
         # (2) every path from T to M that starts with an arrow into T is
         # blocked by the empty set.
-        parents, children = _cut(self._parents, self._children, out_of={t})
-        if _d_connected({t}, m, frozenset(), parents, children):
+        if not nx.is_d_separator(_cut(self._graph, {t}), {t}, m, set()):
             return False
         # (3) T blocks every path from M to Y that starts into M.
-        parents, children = _cut(self._parents, self._children, out_of=m)
-        return not _d_connected(m, {y}, frozenset({t}), parents, children)
+        return nx.is_d_separator(_cut(self._graph, m), m, {y}, {t})
 
     def implied_independencies(self) -> list[tuple]:
         r"""The conditional independencies the graph asks the data to show.
@@ -605,33 +664,132 @@ class DAG:
         """
         out = []
         for position, later in enumerate(self._order):
-            neighbours = {*self._parents[later], *self._children[later]}
+            neighbours = {*self._graph.pred[later], *self._graph.succ[later]}
             for earlier in self._order[:position]:
                 if earlier not in neighbours:
                     out.append((earlier, later,
-                                frozenset(self._parents[later])))
+                                frozenset(self._graph.pred[later])))
         return out
 
-    # --- linear structural models ----------------------------------------
+    # --- delegates ------------------------------------------------------
 
-    def simulate_linear(self, n: int, *, rng: np.random.Generator,
-                        coefficients=None, noise_sd=1.0,
-                        do=None) -> pd.DataFrame:
-        r"""Draw data from a linear structural model on the graph.
+    def linear_sem(self, *, coefficients=None,
+                   noise_sd=1.0) -> "LinearSEM":
+        """The linear structural model on this graph: :class:`LinearSEM`.
+
+        Examples
+        --------
+        >>> sem = DAG("T -> Y").linear_sem(coefficients={"T -> Y": 2.0})
+        >>> sem.total_effect("T", "Y")
+        2.0
+        """
+        return LinearSEM(self, coefficients=coefficients, noise_sd=noise_sd)
+
+    def draw(self, ax=None, pos=None, **options):
+        """Draw the graph: :func:`causal_lib.plotting.draw_dag`."""
+        from causal_lib.plotting import draw_dag  # matplotlib on demand
+
+        return draw_dag(self, ax, pos, **options)
+
+
+class LinearSEM:
+    r"""A linear structural equation model on a causal graph.
+
+    The coefficients and noise levels are given once; the model then
+    draws data (:meth:`simulate`), and gives the true total effects
+    (:meth:`total_effect`) and the covariance matrix of its variables
+    (:meth:`implied_covariance`), all computed from the coefficients.
+
+    Parameters
+    ----------
+    dag : DAG
+        The graph; :meth:`DAG.linear_sem` builds the model from it.
+    coefficients : mapping, optional
+        Edge to coefficient. Keys are ``(parent, child)`` pairs or
+        strings ``"parent -> child"``; edges left out have coefficient 1.
+    noise_sd : float or mapping, default 1.0
+        Standard deviation of every node's noise, or a mapping from node
+        to standard deviation (nodes left out get 1).
+
+    Raises
+    ------
+    ValueError
+        If a key is not an edge or a node, or a number is not finite (or
+        a standard deviation is negative).
+    TypeError
+        If ``dag`` is not a :class:`DAG` or a value is not a number.
+
+    Notes
+    -----
+    Each node follows
+
+    .. math::
+
+        V_j = \sum_{i \in \mathrm{pa}(j)} \beta_{ij} V_i
+        + \sigma_j \varepsilon_j, \qquad
+        \varepsilon_j \sim N(0, 1) \text{ independent}.
+
+    The model cannot be changed after it is built; the coefficients and
+    noise levels are read-only mappings.
+
+    See chapter 4 of the book.
+
+    Examples
+    --------
+    >>> sem = LinearSEM(DAG("X -> T -> Y; X -> Y"),
+    ...                 coefficients={"T -> Y": 0.5, "X -> Y": 2.0})
+    >>> sem.coefficients[("X", "T")], sem.noise_sd["Y"]
+    (1.0, 1.0)
+    """
+
+    __slots__ = ("_dag", "_beta", "_sd")
+
+    def __init__(self, dag: DAG, *, coefficients=None, noise_sd=1.0):
+        if not isinstance(dag, DAG):
+            raise TypeError(
+                f"dag must be a DAG, got {type(dag).__name__}; build one "
+                "with DAG('X -> T; X -> Y; T -> Y')"
+            )
+        set_ = object.__setattr__
+        set_(self, "_dag", dag)
+        set_(self, "_beta", _coefficients(dag, coefficients))
+        set_(self, "_sd", _noise_sd(dag, noise_sd))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a LinearSEM cannot be changed; build a new one")
+
+    def __delattr__(self, name):
+        raise AttributeError("a LinearSEM cannot be changed; build a new one")
+
+    def __repr__(self) -> str:
+        beta = {f"{p} -> {c}": b for (p, c), b in self._beta.items()}
+        return (f"LinearSEM({self._dag!r}, coefficients={beta!r}, "
+                f"noise_sd={dict(self._sd)!r})")
+
+    @property
+    def dag(self) -> DAG:
+        """The graph."""
+        return self._dag
+
+    @property
+    def coefficients(self) -> Mapping:
+        """``(parent, child)`` to coefficient, for every edge."""
+        return MappingProxyType(self._beta)
+
+    @property
+    def noise_sd(self) -> Mapping:
+        """Node to the standard deviation of its noise, for every node."""
+        return MappingProxyType(self._sd)
+
+    def simulate(self, n: int, *, rng, do=None) -> pd.DataFrame:
+        r"""Draw ``n`` units from the model.
 
         Parameters
         ----------
         n : int
             Number of rows (units).
-        rng : numpy.random.Generator
-            Source of randomness.
-        coefficients : mapping, optional
-            Edge to coefficient. Keys are ``(parent, child)`` pairs or
-            strings ``"parent -> child"``; edges left out have
-            coefficient 1.
-        noise_sd : float or mapping, default 1.0
-            Standard deviation of every node's noise, or a mapping from
-            node to standard deviation (nodes left out get 1).
+        rng : int or numpy.random.Generator
+            Source of randomness: a seed or a Generator.
         do : mapping, optional
             Node to value: these nodes are set to the value for every unit
             instead of following their equation (an intervention).
@@ -639,25 +797,19 @@ class DAG:
         Returns
         -------
         pandas.DataFrame
-            One column per node, in :attr:`nodes` order.
+            One column per node, in :attr:`DAG.nodes` order.
 
         Raises
         ------
         ValueError
-            If ``n`` is not a positive integer, a key is not an edge or a
-            node, or a number is not finite (or a standard deviation is
-            negative).
+            If ``n`` is below 1, or a ``do`` key is not a node or its
+            value not finite.
+        TypeError
+            If ``n`` is not an integer, ``rng`` neither a seed nor a
+            Generator, or a ``do`` value not a number.
 
         Notes
         -----
-        Each node follows
-
-        .. math::
-
-            V_j = \sum_{i \in \mathrm{pa}(j)} \beta_{ij} V_i
-            + \sigma_j \varepsilon_j, \qquad
-            \varepsilon_j \sim N(0, 1) \text{ independent}.
-
         All the noise is drawn first, in one block, so two calls with
         identically seeded generators share their noise whatever ``do``
         says: the difference between two interventions is then the exact
@@ -665,48 +817,37 @@ class DAG:
 
         Examples
         --------
-        >>> dag = DAG("T -> Y")
-        >>> df = dag.simulate_linear(3, rng=np.random.default_rng(0),
-        ...                          coefficients={"T -> Y": 2.0},
-        ...                          do={"T": 1.0})
+        >>> sem = DAG("T -> Y").linear_sem(coefficients={"T -> Y": 2.0})
+        >>> df = sem.simulate(3, rng=0, do={"T": 1.0})
         >>> list(df.columns), df["T"].tolist()
         (['T', 'Y'], [1.0, 1.0, 1.0])
         """
-        n = _check_n(n)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                "rng must be a numpy Generator, e.g. "
-                "np.random.default_rng(42)"
-            )
-        beta = self._coefficients(coefficients)
-        sd = self._noise_sd(noise_sd)
-        fixed = self._interventions(do)
-        noise = rng.standard_normal((n, len(self._nodes)))
+        n = check_count(n, "n")
+        rng = check_rng(rng)
+        fixed = _interventions(self._dag, do)
+        dag, beta, sd = self._dag, self._beta, self._sd
+        noise = rng.standard_normal((n, len(dag.nodes)))
         values = {}
-        for node in self._order:
+        for node in dag.topological_order:
             if node in fixed:
                 values[node] = np.full(n, fixed[node])
                 continue
-            column = sd[node] * noise[:, self._index[node]]
-            for parent in self._parents[node]:
+            column = sd[node] * noise[:, dag._index[node]]
+            for parent in dag._graph.pred[node]:
                 column = column + beta[(parent, node)] * values[parent]
             values[node] = column
-        return pd.DataFrame({node: values[node] for node in self._nodes})
+        return pd.DataFrame({node: values[node] for node in dag.nodes})
 
-    def total_effect(self, treatment, outcome, *,
-                     coefficients=None) -> float:
+    def total_effect(self, treatment, outcome) -> float:
         r"""The true total effect of ``treatment`` on ``outcome``.
 
-        In the linear model of :meth:`simulate_linear`, raising the
-        treatment by one unit by intervention changes the outcome's mean
-        by this much.
+        Raising the treatment by one unit by intervention changes the
+        outcome's mean by this much.
 
         Parameters
         ----------
         treatment, outcome : node
             Two different nodes.
-        coefficients : mapping, optional
-            As in :meth:`simulate_linear`.
 
         Returns
         -------
@@ -735,32 +876,26 @@ class DAG:
         Examples
         --------
         >>> dag = DAG("exposure -> visit -> purchase; exposure -> purchase")
-        >>> effect = dag.total_effect("exposure", "purchase", coefficients={
+        >>> sem = dag.linear_sem(coefficients={
         ...     "exposure -> visit": 0.5, "visit -> purchase": 0.4,
         ...     "exposure -> purchase": 0.1})
-        >>> round(effect, 12)  # 0.5 * 0.4 + 0.1
+        >>> round(sem.total_effect("exposure", "purchase"), 12)
         0.3
         """
-        t, y = self._pair(treatment, outcome)
-        beta = self._coefficients(coefficients)
+        dag, beta = self._dag, self._beta
+        t, y = dag._pair(treatment, outcome)
         # effect[v] sums, over directed paths t -> ... -> v, the products
         # of coefficients; a topological order sees every parent first.
-        effect = dict.fromkeys(self._nodes, 0.0)
+        effect = dict.fromkeys(dag.nodes, 0.0)
         effect[t] = 1.0
-        for node in self._order:
+        for node in dag.topological_order:
             if node != t:
                 effect[node] = sum(beta[(p, node)] * effect[p]
-                                   for p in self._parents[node])
+                                   for p in dag._graph.pred[node])
         return float(effect[y])
 
-    def implied_covariance(self, *, coefficients=None,
-                           noise_sd=1.0) -> pd.DataFrame:
-        r"""The covariance matrix of the linear model's variables.
-
-        Parameters
-        ----------
-        coefficients, noise_sd
-            As in :meth:`simulate_linear`.
+    def implied_covariance(self) -> pd.DataFrame:
+        r"""The covariance matrix of the model's variables.
 
         Returns
         -------
@@ -783,310 +918,78 @@ class DAG:
 
         Examples
         --------
-        >>> cov = DAG("X -> Y").implied_covariance(
-        ...     coefficients={"X -> Y": 2.0})
+        >>> cov = DAG("X -> Y").linear_sem(
+        ...     coefficients={"X -> Y": 2.0}).implied_covariance()
         >>> cov.loc["Y", "Y"], cov.loc["X", "Y"]
         (np.float64(5.0), np.float64(2.0))
         """
-        beta = self._coefficients(coefficients)
-        sd = self._noise_sd(noise_sd)
-        k = len(self._nodes)
+        nodes, index = self._dag.nodes, self._dag._index
+        k = len(nodes)
         b = np.zeros((k, k))
-        for (parent, child), value in beta.items():
-            b[self._index[parent], self._index[child]] = value
+        for (parent, child), value in self._beta.items():
+            b[index[parent], index[child]] = value
         inverse = np.linalg.inv(np.eye(k) - b)
-        variances = np.diag([sd[v] ** 2 for v in self._nodes])
+        variances = np.diag([self._sd[v] ** 2 for v in nodes])
         cov = inverse.T @ variances @ inverse
-        return pd.DataFrame(cov, index=list(self._nodes),
-                            columns=list(self._nodes))
+        return pd.DataFrame(cov, index=list(nodes), columns=list(nodes))
 
-    # --- drawing ------------------------------------------------------------
 
-    def layout(self) -> dict:
-        r"""Default node positions for :meth:`draw`: layers, left to right.
+# --- checks of the linear model's inputs ------------------------------------
 
-        Each node sits one layer to the right of its latest parent (nodes
-        without parents move right, next to their earliest child), and the
-        nodes of a layer are ordered by the mean height of their
-        neighbours, which untangles most crossings.
-
-        Returns
-        -------
-        dict
-            Node to ``(x, y)``.
-        """
-        layer = {}
-        for node in self._order:
-            ps = self._parents[node]
-            layer[node] = 1 + max(layer[p] for p in ps) if ps else 0
-        for node in reversed(self._order):
-            if not self._parents[node] and self._children[node]:
-                layer[node] = min(layer[c] for c in self._children[node]) - 1
-        depth = max(layer.values(), default=-1) + 1
-        rows = [[v for v in self._nodes if layer[v] == i]
-                for i in range(depth)]
-        height = {}
-
-        def place():
-            for row in rows:
-                for i, v in enumerate(row):
-                    height[v] = (len(row) - 1) / 2 - i
-
-        def barycentre(v):
-            # Sorting a layer by its nodes' mean neighbour height (highest
-            # first) pulls connected nodes level, which removes crossings.
-            near = [height[u] for u in self._parents[v] + self._children[v]
-                    if layer[u] != layer[v]]
-            return -float(np.mean(near)) if near else -height[v]
-
-        place()
-        for sweep in range(4):
-            # Alternate directions so that parents and children both pull.
-            for row in (rows if sweep % 2 == 0 else rows[::-1]):
-                row.sort(key=barycentre)
-                place()
-        return {v: (float(layer[v]), height[v]) for v in self._nodes}
-
-    def draw(self, ax=None, pos=None, *, labels=None, node_colors=None,
-             edge_colors=None, latent=()):
-        r"""Draw the graph with matplotlib (no Graphviz needed).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure sized to the graph if omitted.
-        pos : mapping, optional
-            Node to ``(x, y)``; defaults to :meth:`layout`.
-        labels : mapping, optional
-            Node to the text shown (default: the node's name).
-        node_colors : mapping, optional
-            Node to a fill colour (default: white).
-        edge_colors : mapping, optional
-            ``(parent, child)`` to a line colour (default: dark grey).
-        latent : node or iterable of nodes, default ()
-            Unobserved nodes, drawn with a dashed outline; the arrows out
-            of them are dashed too.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-
-        Examples
-        --------
-        >>> import matplotlib.pyplot as plt
-        >>> ax = DAG("X -> T; X -> Y; T -> Y").draw(latent="X")
-        >>> sorted(t.get_text() for t in ax.texts if t.get_text())
-        ['T', 'X', 'Y']
-        >>> plt.close("all")
-        """
-        import matplotlib.pyplot as plt
-
-        pos = self.layout() if pos is None else dict(pos)
-        missing = [v for v in self._nodes if v not in pos]
-        if missing:
-            raise ValueError(f"pos has no position for {missing[0]!r}")
-        hidden = self._node_set(latent, "latent", allow_empty=True)
-        text = {v: str((labels or {}).get(v, v)) for v in self._nodes}
-        node_colors = dict(node_colors or {})
-        edge_colors = dict(edge_colors or {})
-        half = {v: _box_half_size(text[v]) for v in self._nodes}
-        if ax is not None:
-            box = ax.get_position()
-            width, height = ax.figure.get_size_inches()
-            span_x = np.ptp([pos[v][0] for v in self._nodes] or [0]) + 1
-            span_y = np.ptp([pos[v][1] for v in self._nodes] or [0]) + 1
-            scale = (box.width * width / span_x, box.height * height / span_y)
-        else:
-            scale = (_INCH_X, _INCH_Y)
-        bends = {e: _bend(*e, pos, half, scale) for e in self._edges}
-        # The limits hold every box and every curved arrow.
-        xs, ys = [0.0], [0.0]
-        if self._nodes:
-            xs = [pos[v][0] + s * (w + 0.1) / scale[0]
-                  for v, (w, _) in half.items() for s in (-1, 1)]
-            ys = [pos[v][1] + s * (h + 0.1) / scale[1]
-                  for v, (_, h) in half.items() for s in (-1, 1)]
-        for (parent, child), rad in bends.items():
-            px, py = _arc(pos[parent], pos[child], rad, scale)
-            xs.extend(px / scale[0])
-            ys.extend(py / scale[1])
-        xlim = (min(xs), max(xs))
-        ylim = (min(ys) - 0.05, max(ys) + 0.05)
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(
-                min((xlim[1] - xlim[0]) * _INCH_X, 12),
-                min((ylim[1] - ylim[0]) * _INCH_Y, 9),
-            ))
-            fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_axis_off()
-        boxes = {}
-        for v in self._nodes:
-            boxes[v] = ax.text(
-                *pos[v], text[v], ha="center", va="center",
-                zorder=3, fontsize=_FONT_SIZE,
-                bbox=dict(boxstyle="round,pad=0.4",
-                          fc=node_colors.get(v, "white"), ec="0.2",
-                          lw=1.2, ls="--" if v in hidden else "-"),
-            )
-        for parent, child in self._edges:
-            ax.annotate(
-                "", xy=pos[child], xytext=pos[parent], zorder=4,
-                arrowprops=dict(
-                    arrowstyle="-|>", mutation_scale=14, lw=1.4,
-                    ls="--" if parent in hidden else "-",
-                    color=edge_colors.get((parent, child), "0.25"),
-                    shrinkA=3, shrinkB=3,
-                    # Clip the arrow at the two boxes' outlines.
-                    patchA=boxes[parent].get_bbox_patch(),
-                    patchB=boxes[child].get_bbox_patch(),
-                    connectionstyle=f"arc3,rad={bends[(parent, child)]}",
-                ),
-            )
-        return ax
-
-    # --- argument checks ----------------------------------------------------
-
-    def _unknown(self, node, role) -> ValueError:
-        known = ", ".join(map(repr, self._nodes[:12]))
-        more = ", ..." if len(self._nodes) > 12 else ""
-        return ValueError(
-            f"unknown node {node!r} in {role}; the graph's nodes are "
-            f"{known}{more}"
-        )
-
-    def _node(self, node, role):
-        if node not in self:
-            raise self._unknown(node, role)
-        return node
-
-    def _node_set(self, nodes, role, *, allow_empty=False) -> frozenset:
-        """A node or an iterable of nodes, checked, as a frozenset."""
-        if nodes in self:
-            result = frozenset([nodes])
-        elif isinstance(nodes, str) or not isinstance(nodes, Iterable):
-            raise self._unknown(nodes, role)
-        else:
-            result = frozenset(nodes)
-            for node in result:
-                self._node(node, role)
-        if not result and not allow_empty:
-            raise ValueError(f"{role} is empty; give at least one node")
-        return result
-
-    def _pair(self, treatment, outcome):
-        t = self._node(treatment, "treatment")
-        y = self._node(outcome, "outcome")
-        if t == y:
+def _coefficients(dag: DAG, coefficients) -> dict:
+    """Edge to coefficient for every edge (1 where not given)."""
+    beta = dict.fromkeys(dag.edges, 1.0)
+    for key, value in dict(coefficients or {}).items():
+        edge = key
+        if isinstance(key, str):
+            parts = [part.strip() for part in key.split("->")]
+            edge = tuple(parts) if len(parts) == 2 else key
+        if edge not in beta:
             raise ValueError(
-                f"treatment and outcome are the same node {t!r}; an effect "
-                "needs two different variables"
+                f"coefficients has {key!r}, which is not an edge of "
+                "the graph"
             )
-        return t, y
+        beta[edge] = check_finite(value, f"coefficient of {key!r}")
+    return beta
 
-    def _set_key(self, nodes):
-        return len(nodes), sorted(self._index[v] for v in nodes)
 
-    def _coefficients(self, coefficients) -> dict:
-        beta = dict.fromkeys(self._edges, 1.0)
-        for key, value in dict(coefficients or {}).items():
-            edge = key
-            if isinstance(key, str):
-                parts = [part.strip() for part in key.split("->")]
-                edge = tuple(parts) if len(parts) == 2 else key
-            if edge not in beta:
-                raise ValueError(
-                    f"coefficients has {key!r}, which is not an edge of "
-                    "the graph"
-                )
-            beta[edge] = _finite(value, f"coefficient of {key!r}")
-        return beta
-
-    def _noise_sd(self, noise_sd) -> dict:
-        if isinstance(noise_sd, Mapping):
-            sd = dict.fromkeys(self._nodes, 1.0)
-            for node, value in noise_sd.items():
-                sd[self._node(node, "noise_sd")] = value
-        else:
-            sd = dict.fromkeys(self._nodes, noise_sd)
-        for node, value in sd.items():
-            sd[node] = _finite(value, f"noise_sd of {node!r}")
-            if sd[node] < 0:
-                raise ValueError(
-                    f"noise_sd of {node!r} is negative ({value!r})"
-                )
-        return sd
-
-    def _interventions(self, do) -> dict:
-        fixed = {}
-        for node, value in dict(do or {}).items():
-            fixed[self._node(node, "do")] = _finite(
-                value, f"do value of {node!r}"
+def _noise_sd(dag: DAG, noise_sd) -> dict:
+    """Node to noise standard deviation for every node (1 where not
+    given in a mapping)."""
+    if isinstance(noise_sd, Mapping):
+        sd = dict.fromkeys(dag.nodes, 1.0)
+        for node, value in noise_sd.items():
+            sd[dag._node(node, "noise_sd")] = value
+    else:
+        sd = dict.fromkeys(dag.nodes, noise_sd)
+    for node, value in sd.items():
+        sd[node] = check_finite(value, f"noise_sd of {node!r}")
+        if sd[node] < 0:
+            raise ValueError(
+                f"noise_sd of {node!r} is negative ({value!r}); give a "
+                "standard deviation of 0 or more"
             )
-        return fixed
+    return sd
 
 
-# --- drawing helpers ---------------------------------------------------------
-
-# Inches per unit of layout: layers are 1.6 in apart, rows 0.9 in.
-_INCH_X, _INCH_Y = 1.6, 0.9
-_FONT_SIZE = 11
-
-
-def _box_half_size(label: str) -> tuple[float, float]:
-    """Approximate half width and height, in inches, of a node's box."""
-    lines = label.split("\n")
-    em = _FONT_SIZE / 72
-    pad = 0.4 * em
-    width = 0.6 * em * max(len(line) for line in lines) + 2 * pad
-    height = 1.2 * em * len(lines) + 2 * pad
-    return width / 2, height / 2
-
-
-def _arc(start, end, rad, scale) -> tuple[np.ndarray, np.ndarray]:
-    """Points, in inches, along matplotlib's arc3 curve from start to end.
-
-    arc3 is a quadratic Bezier curve whose control point sits ``rad``
-    times the chord's length off the chord's midpoint.
-    """
-    sx, sy = scale
-    x0, y0, x1, y1 = start[0] * sx, start[1] * sy, end[0] * sx, end[1] * sy
-    cx = (x0 + x1) / 2 + rad * (y1 - y0)
-    cy = (y0 + y1) / 2 - rad * (x1 - x0)
-    t = np.linspace(0.08, 0.92, 22)
-    px = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
-    py = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
-    return px, py
-
-
-def _bend(parent, child, pos, half, scale) -> float:
-    """The arc3 curvature that keeps an arrow clear of the other boxes.
-
-    Straight if possible, else the gentlest bend (either side) whose curve
-    crosses the fewest boxes; computed in inches so it matches the screen.
-    """
-    sx, sy = scale
-    others = [
-        (pos[v][0] * sx, pos[v][1] * sy, *half[v])
-        for v in pos if v not in (parent, child) and v in half
-    ]
-    best, fewest = 0.0, None
-    for rad in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5):
-        px, py = _arc(pos[parent], pos[child], rad, scale)
-        hits = sum(
-            bool(np.any((abs(px - ox) < hw + 0.05)
-                        & (abs(py - oy) < hh + 0.05)))
-            for ox, oy, hw, hh in others
-        )
-        if fewest is None or hits < fewest:
-            best, fewest = rad, hits
-        if hits == 0:
-            break
-    return best
+def _interventions(dag: DAG, do) -> dict:
+    """Node to the value an intervention sets it to."""
+    return {
+        dag._node(node, "do"): check_finite(value, f"do value of {node!r}")
+        for node, value in dict(do or {}).items()
+    }
 
 
 # --- helpers (module-private) ------------------------------------------------
+
+def _nodes_and_edges(edges) -> tuple[list, list]:
+    """The nodes and ``(parent, child)`` pairs of any accepted input."""
+    if isinstance(edges, str):
+        return _parse(edges)
+    if isinstance(edges, (_Graph, nx.DiGraph)):
+        return list(edges.nodes), list(edges.edges)
+    return [], _edge_pairs(edges)
+
 
 def _parse(text: str) -> tuple[list, list]:
     nodes: dict[str, None] = {}
@@ -1154,103 +1057,24 @@ def _check_not_in(nodes, role, treatment, outcome) -> None:
             raise ValueError(f"{role} contains the {what} {node!r}")
 
 
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    return int(n)
+def _cut(graph: nx.DiGraph, out_of) -> nx.DiGraph:
+    """A copy of ``graph`` without the arrows out of ``out_of``."""
+    cut = nx.DiGraph(graph)
+    cut.remove_edges_from(list(graph.out_edges(out_of)))
+    return cut
 
 
-def _finite(value, what) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return number
-
-
-def _reach(start, step: Mapping, *, inclusive: bool) -> set:
-    """Nodes reached from ``start`` by following ``step`` (parents or
-    children) any number of times."""
-    seen = set(start) if inclusive else set()
-    stack = list(start)
-    while stack:
-        for nxt in step[stack.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
-def _cut(parents, children, *, out_of) -> tuple[dict, dict]:
-    """Parent and child maps without the arrows out of ``out_of``."""
-    new_parents = {
-        v: tuple(p for p in ps if p not in out_of) for v, ps in parents.items()
-    }
-    new_children = {
-        v: () if v in out_of else cs for v, cs in children.items()
-    }
-    return new_parents, new_children
-
-
-def _d_connected(xs, ys, given, parents, children) -> bool:
-    """Bayes-ball: is some node of ``ys`` reachable from ``xs`` along a
-    path that ``given`` leaves open?"""
-    # A collider lets a path through only when it or one of its
-    # descendants is observed, i.e. when it is an ancestor of `given`.
-    opens_collider = _reach(given, parents, inclusive=True)
-    # True: the ball arrived from a child (it travels up against the
-    # arrow); False: it arrived from a parent (travelling down).
-    stack = [(x, True) for x in xs]
-    visited = set()
-    while stack:
-        node, up = stack.pop()
-        if (node, up) in visited:
-            continue
-        visited.add((node, up))
-        if node in given:
-            if not up:  # an observed collider: bounce back to its parents
-                stack.extend((p, True) for p in parents[node])
-            continue
-        if node in ys:
-            return True
-        stack.extend((c, False) for c in children[node])
-        if up or node in opens_collider:
-            stack.extend((p, True) for p in parents[node])
-    return False
-
-
-def _moral_graph(nodes, parents) -> dict:
-    """Undirected moral graph of the subgraph on ``nodes`` (which must be
-    closed under taking parents): parents of a common child are joined."""
-    adjacent = {v: set() for v in nodes}
-    for child in nodes:
-        ps = parents[child]
-        for i, p in enumerate(ps):
-            adjacent[p].add(child)
-            adjacent[child].add(p)
-            for q in ps[i + 1:]:
-                adjacent[p].add(q)
-                adjacent[q].add(p)
-    return adjacent
-
-
-def _eliminate(adjacent, forbidden) -> dict:
+def _eliminate(moral: nx.Graph, forbidden) -> dict:
     """Remove ``forbidden`` vertices, joining the vertices around each
-    connected group of them, so a separator can never need them."""
+    connected group of them, so a separator can never need them.
+
+    Returns the new graph as a mapping from vertex to its neighbours.
+    """
     result = {
-        v: {w for w in ws if w not in forbidden}
-        for v, ws in adjacent.items() if v not in forbidden
+        v: set(moral[v]) - forbidden for v in moral if v not in forbidden
     }
-    done = set()
-    for start in forbidden:
-        if start in done:
-            continue
-        group = _reach({start}, {v: [w for w in adjacent[v] if w in forbidden]
-                                 for v in forbidden}, inclusive=True)
-        done |= group
-        border = {w for v in group for w in adjacent[v] if w not in forbidden}
+    for group in nx.connected_components(moral.subgraph(forbidden)):
+        border = set().union(*(moral[v] for v in group)) - forbidden
         for v in border:
             result[v] |= border - {v}
     return result

@@ -16,7 +16,8 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from causal_lib.dag import DAG
+from causal_lib.dag import DAG, LinearSEM
+from causal_lib.plotting import dag_layout, draw_dag
 
 matplotlib.use("Agg")
 
@@ -46,6 +47,24 @@ def random_disjoint_sets(seed: int, nodes) -> tuple[set, set, set]:
         role = rnd.randrange(4)
         (xs, ys, zs, set())[role].add(node)
     return xs, ys, zs
+
+
+def brute_force_d_separated(dag: DAG, xs, ys, zs) -> bool:
+    """d-separation from its definition: list every path of the skeleton
+    between xs and ys and check that each is blocked (small graphs only)."""
+    graph = dag.to_networkx()
+    opened = set(zs) | {a for z in zs for a in nx.ancestors(graph, z)}
+    for x, y in itertools.product(xs, ys):
+        for path in nx.all_simple_paths(graph.to_undirected(), x, y):
+            blocked = False
+            for a, m, b in zip(path, path[1:], path[2:]):
+                collider = graph.has_edge(a, m) and graph.has_edge(b, m)
+                if (m not in opened) if collider else (m in zs):
+                    blocked = True
+                    break
+            if not blocked:
+                return False
+    return True
 
 
 def brute_force_minimal_sets(dag: DAG, t, y, latent=()) -> set[frozenset]:
@@ -88,6 +107,18 @@ def test_d_separation_agrees_with_networkx(seed):
         xs, ys, zs = random_disjoint_sets(seed + k, dag.nodes)
         assert dag.d_separated(xs, ys, zs) == nx.is_d_separator(
             graph, xs, ys, zs
+        ), (dag, xs, ys, zs)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.integers(0, 2**32 - 1))
+def test_d_separation_matches_its_definition(seed):
+    # d_separated calls networkx; this checks both against the definition
+    dag = random_dag(seed, max_nodes=8)
+    for k in range(3):
+        xs, ys, zs = random_disjoint_sets(seed + k, dag.nodes)
+        assert dag.d_separated(xs, ys, zs) == brute_force_d_separated(
+            dag, xs, ys, zs
         ), (dag, xs, ys, zs)
 
 
@@ -270,11 +301,10 @@ def test_total_effect_is_sum_over_paths_of_products():
     dag = DAG("T -> A -> Y; T -> B -> Y; T -> Y; A -> B")
     coefs = {"T -> A": 2.0, "A -> Y": 3.0, "T -> B": 0.5, "B -> Y": -1.0,
              "T -> Y": 0.25, "A -> B": 4.0}
+    sem = dag.linear_sem(coefficients=coefs)
     # T->A->Y: 6, T->B->Y: -0.5, T->Y: 0.25, T->A->B->Y: -8
-    assert dag.total_effect("T", "Y", coefficients=coefs) == pytest.approx(
-        6 - 0.5 + 0.25 - 8
-    )
-    assert dag.total_effect("Y", "T", coefficients=coefs) == 0.0
+    assert sem.total_effect("T", "Y") == pytest.approx(6 - 0.5 + 0.25 - 8)
+    assert sem.total_effect("Y", "T") == 0.0
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -288,17 +318,18 @@ def test_total_effect_matches_path_enumeration(seed):
         np.prod([coefs[e] for e in zip(path, path[1:])])
         for path in nx.all_simple_paths(dag.to_networkx(), t, y)
     )
-    got = dag.total_effect(t, y, coefficients=coefs)
+    got = dag.linear_sem(coefficients=coefs).total_effect(t, y)
     assert got == pytest.approx(expected, abs=1e-12)
 
 
 def test_intervention_difference_equals_total_effect_for_every_unit():
-    kwargs = dict(coefficients=BUTTERFLY_COEFS, noise_sd={"Y": 2.0})
-    treated = BUTTERFLY.simulate_linear(
-        500, rng=np.random.default_rng(11), do={"T": 1.0}, **kwargs)
-    control = BUTTERFLY.simulate_linear(
-        500, rng=np.random.default_rng(11), do={"T": 0.0}, **kwargs)
-    truth = BUTTERFLY.total_effect("T", "Y", coefficients=BUTTERFLY_COEFS)
+    sem = BUTTERFLY.linear_sem(coefficients=BUTTERFLY_COEFS,
+                               noise_sd={"Y": 2.0})
+    treated = sem.simulate(500, rng=np.random.default_rng(11),
+                           do={"T": 1.0})
+    control = sem.simulate(500, rng=np.random.default_rng(11),
+                           do={"T": 0.0})
+    truth = sem.total_effect("T", "Y")
     np.testing.assert_allclose(treated["Y"] - control["Y"], truth)
     # nodes that are not descendants of T are untouched
     pd.testing.assert_series_equal(treated["M"], control["M"])
@@ -306,11 +337,9 @@ def test_intervention_difference_equals_total_effect_for_every_unit():
 
 def test_implied_covariance_matches_a_large_sample():
     n = 200_000
-    df = BUTTERFLY.simulate_linear(n, rng=np.random.default_rng(3),
-                                   coefficients=BUTTERFLY_COEFS,
-                                   noise_sd=0.7)
-    cov = BUTTERFLY.implied_covariance(coefficients=BUTTERFLY_COEFS,
-                                       noise_sd=0.7)
+    sem = BUTTERFLY.linear_sem(coefficients=BUTTERFLY_COEFS, noise_sd=0.7)
+    df = sem.simulate(n, rng=np.random.default_rng(3))
+    cov = sem.implied_covariance()
     sample = df.cov()
     # SE of a sample covariance under normality
     var = np.diag(cov.to_numpy())
@@ -330,9 +359,9 @@ def test_implied_covariance_matches_a_large_sample():
 ])
 def test_adjustment_on_minimal_sets_recovers_true_effect(graph, coefs):
     dag = DAG(graph)
-    df = dag.simulate_linear(20_000, rng=np.random.default_rng(2026),
-                             coefficients=coefs)
-    truth = dag.total_effect("T", "Y", coefficients=coefs)
+    sem = dag.linear_sem(coefficients=coefs)
+    df = sem.simulate(20_000, rng=np.random.default_rng(2026))
+    truth = sem.total_effect("T", "Y")
     sets = dag.backdoor_adjustment_sets("T", "Y")
     assert sets
     for z in sets:
@@ -341,10 +370,10 @@ def test_adjustment_on_minimal_sets_recovers_true_effect(graph, coefs):
 
 
 def test_invalid_sets_are_biased_by_the_predicted_amount():
-    df = BUTTERFLY.simulate_linear(20_000, rng=np.random.default_rng(7),
-                                   coefficients=BUTTERFLY_COEFS)
-    truth = BUTTERFLY.total_effect("T", "Y", coefficients=BUTTERFLY_COEFS)
-    cov = BUTTERFLY.implied_covariance(coefficients=BUTTERFLY_COEFS)
+    sem = BUTTERFLY.linear_sem(coefficients=BUTTERFLY_COEFS)
+    df = sem.simulate(20_000, rng=np.random.default_rng(7))
+    truth = sem.total_effect("T", "Y")
+    cov = sem.implied_covariance()
     for z in [set(), {"M"}, {"A", "B"}]:
         assert not BUTTERFLY.is_valid_adjustment_set("T", "Y", z)
         target = population_coefficient(cov, "T", "Y", z)
@@ -360,23 +389,50 @@ def test_invalid_sets_are_biased_by_the_predicted_amount():
 def test_frontdoor_product_recovers_true_effect():
     dag = DAG("U -> T; U -> Y; T -> M -> Y")
     coefs = {"U -> T": 1.0, "U -> Y": 1.5, "T -> M": 0.7, "M -> Y": 0.6}
-    df = dag.simulate_linear(20_000, rng=np.random.default_rng(5),
-                             coefficients=coefs).drop(columns="U")
-    truth = dag.total_effect("T", "Y", coefficients=coefs)
+    sem = dag.linear_sem(coefficients=coefs)
+    df = sem.simulate(20_000, rng=np.random.default_rng(5)).drop(columns="U")
+    truth = sem.total_effect("T", "Y")
     a, se_a = ols_coefficient(df, "T", "M", [])
     b, se_b = ols_coefficient(df, "M", "Y", ["T"])
     se = np.sqrt(a**2 * se_b**2 + b**2 * se_a**2)  # delta method
     assert abs(a * b - truth) < 4 * se
 
 
-def test_simulate_linear_shape_and_defaults():
+def test_simulate_shape_and_defaults():
     dag = DAG("B -> A; C")
-    df = dag.simulate_linear(10, rng=np.random.default_rng(0))
+    df = dag.linear_sem().simulate(10, rng=np.random.default_rng(0))
     assert list(df.columns) == ["B", "A", "C"]
     assert df.shape == (10, 3)
-    quiet = dag.simulate_linear(10, rng=np.random.default_rng(0),
-                                noise_sd={"A": 0.0})
+    quiet = dag.linear_sem(noise_sd={"A": 0.0}).simulate(
+        10, rng=np.random.default_rng(0))
     np.testing.assert_allclose(quiet["A"], quiet["B"])  # coefficient 1
+
+
+def test_simulate_takes_a_seed_or_a_generator():
+    sem = DAG_FOR_ERRORS.linear_sem()
+    pd.testing.assert_frame_equal(
+        sem.simulate(5, rng=42),
+        sem.simulate(5, rng=np.random.default_rng(42)),
+    )
+    with pytest.raises(TypeError, match="seed .* or a numpy Generator"):
+        sem.simulate(5, rng="42")
+
+
+def test_linear_sem_holds_its_parameters_and_cannot_be_changed():
+    sem = LinearSEM(DAG("X -> T -> Y; X -> Y"),
+                    coefficients={"T -> Y": 0.5, ("X", "Y"): 2.0},
+                    noise_sd={"Y": 3.0})
+    assert dict(sem.coefficients) == {
+        ("X", "T"): 1.0, ("T", "Y"): 0.5, ("X", "Y"): 2.0}
+    assert dict(sem.noise_sd) == {"X": 1.0, "T": 1.0, "Y": 3.0}
+    assert sem.dag == DAG("X -> T -> Y; X -> Y")
+    assert "coefficients={'X -> T': 1.0" in repr(sem)
+    with pytest.raises(TypeError):
+        sem.coefficients[("X", "T")] = 5.0
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        sem.noise_sd = 2.0
+    with pytest.raises(TypeError, match="dag must be a DAG"):
+        LinearSEM("X -> Y")
 
 
 # --- construction, parsing and immutability ---------------------------------
@@ -443,10 +499,10 @@ def test_inputs_are_not_mutated():
     dag.d_separated("B", "C", given_)
     dag.is_valid_adjustment_set("B", "C", given_)
     dag.backdoor_adjustment_sets("B", "C", latent=given_)
-    dag.simulate_linear(5, rng=np.random.default_rng(0), coefficients=coefs,
-                        noise_sd=noise, do=do)
-    dag.total_effect("A", "C", coefficients=coefs)
-    dag.implied_covariance(coefficients=coefs, noise_sd=noise)
+    sem = dag.linear_sem(coefficients=coefs, noise_sd=noise)
+    sem.simulate(5, rng=np.random.default_rng(0), do=do)
+    sem.total_effect("A", "C")
+    sem.implied_covariance()
     assert (given_, coefs, noise, do) == saved
 
     graph = nx.DiGraph([("X", "Y")])
@@ -514,30 +570,27 @@ DAG_FOR_ERRORS = DAG("X -> T; X -> Y; T -> Y")
     (lambda d: d.is_frontdoor_set("T", "Y", []), r"mediators is empty"),
     (lambda d: d.is_frontdoor_set("T", "Y", "Y"),
      r"mediators contains the outcome"),
-    (lambda d: d.total_effect("T", "T"), r"same node 'T'"),
-    (lambda d: d.total_effect("T", "Y", coefficients={"Y -> T": 1.0}),
+    (lambda d: d.linear_sem().total_effect("T", "T"), r"same node 'T'"),
+    (lambda d: d.linear_sem(coefficients={"Y -> T": 1.0}),
      r"'Y -> T', which is not an edge"),
-    (lambda d: d.total_effect("T", "Y", coefficients={("T", "Q"): 1.0}),
+    (lambda d: d.linear_sem(coefficients={("T", "Q"): 1.0}),
      r"\('T', 'Q'\), which is not an edge"),
-    (lambda d: d.implied_covariance(coefficients={"T -> Y": np.nan}),
+    (lambda d: d.linear_sem(coefficients={"T -> Y": np.nan}),
      r"coefficient of 'T -> Y' must be finite"),
-    (lambda d: d.simulate_linear(0, rng=np.random.default_rng(0)),
-     r"n must be a positive integer"),
-    (lambda d: d.simulate_linear(2.5, rng=np.random.default_rng(0)),
-     r"n must be a positive integer"),
-    (lambda d: d.simulate_linear(5, rng=np.random.default_rng(0),
-                                 noise_sd=-1.0),
+    (lambda d: d.linear_sem().simulate(0, rng=np.random.default_rng(0)),
+     r"n must be at least 1, got 0"),
+    (lambda d: d.linear_sem(noise_sd=-1.0),
      r"noise_sd of 'X' is negative"),
-    (lambda d: d.simulate_linear(5, rng=np.random.default_rng(0),
-                                 noise_sd={"Q": 1.0}),
+    (lambda d: d.linear_sem(noise_sd={"Q": 1.0}),
      r"unknown node 'Q' in noise_sd"),
-    (lambda d: d.simulate_linear(5, rng=np.random.default_rng(0),
-                                 do={"Q": 1.0}),
+    (lambda d: d.linear_sem().simulate(5, rng=np.random.default_rng(0),
+                                       do={"Q": 1.0}),
      r"unknown node 'Q' in do"),
-    (lambda d: d.simulate_linear(5, rng=np.random.default_rng(0),
-                                 do={"T": "high"}),
-     r"do value of 'T' must be a number"),
+    (lambda d: d.linear_sem().simulate(5, rng=np.random.default_rng(0),
+                                       do={"T": np.inf}),
+     r"do value of 'T' must be finite"),
     (lambda d: d.draw(pos={"X": (0, 0)}), r"pos has no position for 'T'"),
+    (lambda d: d.draw(latent=["X", "Q"]), r"unknown node 'Q' in latent"),
     (lambda d: d.do("Q"), r"unknown node 'Q'"),
 ])
 def test_bad_queries_raise_value_error(call, match):
@@ -545,9 +598,18 @@ def test_bad_queries_raise_value_error(call, match):
         call(DAG_FOR_ERRORS)
 
 
-def test_simulate_needs_a_generator():
-    with pytest.raises(TypeError, match="numpy Generator"):
-        DAG_FOR_ERRORS.simulate_linear(5, rng=42)
+@pytest.mark.parametrize("call, match", [
+    (lambda d: d.linear_sem().simulate(2.5, rng=0),
+     r"n must be an integer, got 2.5"),
+    (lambda d: d.linear_sem().simulate(5, rng=0, do={"T": "high"}),
+     r"do value of 'T' must be a number"),
+    (lambda d: d.linear_sem(coefficients={"T -> Y": "big"}),
+     r"coefficient of 'T -> Y' must be a number"),
+    (lambda d: draw_dag(d.to_networkx()), r"dag must be a causal_lib"),
+])
+def test_wrong_types_raise_type_error(call, match):
+    with pytest.raises(TypeError, match=match):
+        call(DAG_FOR_ERRORS)
 
 
 # --- drawing ----------------------------------------------------------------
@@ -557,9 +619,9 @@ def test_draw_on_given_axes_with_positions():
 
     fig, ax = plt.subplots()
     pos = {"X": (0, 1), "T": (0, 0), "Y": (1, 0)}
-    out = DAG_FOR_ERRORS.draw(ax, pos, labels={"T": "exposure"},
-                              node_colors={"T": "#56B4E9"},
-                              edge_colors={("T", "Y"): "red"}, latent="X")
+    out = draw_dag(DAG_FOR_ERRORS, ax, pos, labels={"T": "exposure"},
+                   node_colors={"T": "#56B4E9"},
+                   edge_colors={("T", "Y"): "red"}, latent="X")
     assert out is ax
     texts = sorted(t.get_text() for t in ax.texts if t.get_text())
     assert texts == ["X", "Y", "exposure"]
@@ -582,6 +644,19 @@ def test_draw_dashes_latent_nodes_and_their_arrows():
 
 def test_layout_puts_every_parent_left_of_its_children():
     dag = random_dag(12345, max_nodes=15)
-    pos = dag.layout()
+    pos = dag_layout(dag)
     for parent, child in dag.edges:
         assert pos[parent][0] < pos[child][0]
+
+
+def test_draw_delegates_to_draw_dag():
+    import matplotlib.pyplot as plt
+
+    dag = DAG("U -> T; U -> Y; T -> M -> Y")
+    kwargs = dict(labels={"T": "exposure"}, latent="U")
+    shown = [dag.draw(**kwargs), draw_dag(dag, **kwargs)]
+    texts = [[(t.get_text(), t.get_position()) for t in ax.texts]
+             for ax in shown]
+    assert texts[0] == texts[1]
+    assert shown[0].get_xlim() == shown[1].get_xlim()
+    plt.close("all")
