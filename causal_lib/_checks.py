@@ -300,3 +300,32 @@ def _per_arm(mask, t) -> str:
     n1 = int(np.sum(mask & (t == 1)))
     n0 = int(np.sum(mask & (t == 0)))
     return f"{n1} treated and {n0} control unit(s)"
+
+
+# --- values given as a column or one per row (added for matching and
+# plotting.plot_overlap) ------------------------------------------------------
+
+def column_or_values(df: pd.DataFrame, values, role: str) -> np.ndarray:
+    """Finite floats from a column name, a Series with ``df``'s index
+    labels (aligned on them), or an array with one value per row."""
+    if isinstance(values, str):
+        require_columns(df, **{role: values})
+        return numeric_column(df, values, role)
+    if isinstance(values, pd.Series):
+        if not values.index.equals(df.index):
+            if values.index.has_duplicates or not (
+                len(values) == len(df) and values.index.isin(df.index).all()
+            ):
+                raise ValueError(
+                    f"{role} Series must have the same index labels as df; "
+                    "align it first, e.g. with .reindex(df.index)"
+                )
+            values = values.reindex(df.index)
+        return numeric_column(values.to_frame(role), role, role)
+    array = np.asarray(values)
+    if array.ndim != 1 or len(array) != len(df):
+        raise ValueError(
+            f"{role} must be a column name or one value per row of df "
+            f"({len(df)}); got shape {array.shape}"
+        )
+    return numeric_column(pd.DataFrame({role: array}), role, role)

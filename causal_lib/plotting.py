@@ -183,7 +183,7 @@ def plot_overlap(
     from matplotlib.ticker import FuncFormatter
 
     from causal_lib import _checks
-    from causal_lib.matching import _column_or_values
+    from causal_lib._checks import column_or_values as _column_or_values
 
     _checks.require_frame(df)
     _checks.require_columns(df, treatment=treatment)
