@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -292,8 +294,19 @@ def check_overlap(e, t, *, estimand: str = "ATE",
                 "consider trimming (causal_lib.trim_by_propensity) or "
                 "another estimand.",
                 PositivityWarning,
-                stacklevel=3,
+                stacklevel=_caller_level(),
             )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning at the caller's own line,
+    however deep inside the library the check ran."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and \
+            os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _per_arm(mask, t) -> str:
