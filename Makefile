@@ -29,8 +29,10 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 install: $(INSTALLED)
 
-# Rebuilt only when a source changed: the build itself always re-executes
-# every chapter (execute_notebooks: force), so nothing stale is shown.
+# Rebuilt only when a source changed ($(wildcard) is read on every run, so
+# new files count too). Sphinx then re-executes the chapters that changed,
+# and every chapter when causal_lib, book/_ext or the configuration changed
+# (booktools' fingerprint of `booktools_watch`), so nothing stale is shown.
 $(BUILT): $(INSTALLED) $(SOURCES)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@touch $@

@@ -59,3 +59,76 @@ def test_both_notebook_editions_for_every_chapter(built_site):
 def test_site_is_lean(built_site):
     size = sum(p.stat().st_size for p in built_site.rglob("*") if p.is_file())
     assert size < 40e6, f"site is {size / 1e6:.0f} MB"
+
+
+# --- stale pages: a change to the library re-executes every chapter -------
+
+_CHAPTER = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Chapter {name}
+
+```{{code-cell}} ipython3
+import tinymod
+
+with open("runs.log", "a") as log:
+    print("{name}", tinymod.VALUE, file=log)
+```
+"""
+
+
+def _tiny_book(root):
+    root.mkdir()
+    ext = __import__("conftest").ROOT / "book" / "_ext"
+    (root / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ext)!r})\n"
+        "extensions = ['myst_nb', 'booktools']\n"
+        "nb_execution_mode = 'force'\n"
+        "nb_execution_raise_on_error = True\n"
+        "booktools_watch = ['lib/*.py']\n"
+        "exclude_patterns = ['lib']\n"
+    )
+    (root / "index.md").write_text(
+        "# Tiny book\n\n```{toctree}\nch_a\nch_b\n```\n")
+    for name in ("a", "b"):
+        (root / f"ch_{name}.md").write_text(_CHAPTER.format(name=name))
+    (root / "lib").mkdir()
+    (root / "lib" / "tinymod.py").write_text("VALUE = 1\n")
+
+
+def _build_and_count_runs(root):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(root / "lib"))
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going",
+         "-q", str(root), str(root.parent / "build" / "html")],
+        capture_output=True, text=True, env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = root / "runs.log"
+    runs = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return sorted(runs)
+
+
+def test_library_change_re_executes_every_chapter(tmp_path):
+    tmp_path = tmp_path / "book"
+    _tiny_book(tmp_path)
+    assert _build_and_count_runs(tmp_path) == ["a 1", "b 1"]
+    assert _build_and_count_runs(tmp_path) == []  # nothing changed
+    (tmp_path / "lib" / "tinymod.py").write_text("VALUE = 2\n")
+    assert _build_and_count_runs(tmp_path) == ["a 2", "b 2"]
+    (tmp_path / "lib" / "helper.py").write_text("")  # a new library file
+    assert _build_and_count_runs(tmp_path) == ["a 2", "b 2"]

@@ -5,8 +5,10 @@ script by ``make notebooks``::
 
     python book/_ext/booktools.py OUTDIR
 
-It does three things:
+It does four things:
 
+* re-executes every chapter when the library, the build helpers or the
+  configuration changed (see "Stale pages" below);
 * serves MathJax 3 from the site itself, copied at build time from the
   installed ``django-static-mathjax`` package, so math renders offline;
 * writes each chapter as two Jupyter notebooks, the full chapter and a
@@ -16,6 +18,9 @@ It does three things:
 
 from __future__ import annotations
 
+import glob
+import hashlib
+import os
 import re
 import shutil
 import sys
@@ -32,6 +37,16 @@ _MATHJAX_PARTS = ["tex-chtml.js", "input", "output/chtml", "ui", "a11y"]
 _START = re.compile(r"^```\{solution-start\}\s*(\S*)")
 _END = re.compile(r"^```\{solution-end\}")
 _TITLE = re.compile(r"^# \S", re.M)
+# Files whose change can change any executed page, relative to the book's
+# root (absolute globs work too); the config value ``booktools_watch``.
+WATCH = [
+    "causal_lib/**/*.py",
+    "book/_ext/*.py",
+    "_config.yml",
+    "_toc.yml",
+    "requirements.lock",
+]
+_FINGERPRINT = "booktools-watch.sha256"
 
 
 # --- chapters and their notebooks ------------------------------------------
@@ -122,6 +137,49 @@ def write_notebooks(chapters: list[Path], outdir: Path) -> list[Path]:
     return written
 
 
+# --- stale pages -------------------------------------------------------------
+# Sphinx re-reads (and myst-nb re-executes) only the documents whose source
+# changed, so an edit to causal_lib alone re-executed nothing. The hooks
+# below keep a fingerprint of the watched files next to the doctrees: when
+# it differs from the last successful build's, every document is re-read.
+
+def watched_files(root: str | Path, patterns: list[str]) -> list[Path]:
+    """The files matched by ``patterns`` under ``root``, sorted."""
+    found = set()
+    for pattern in patterns:
+        for name in glob.glob(os.path.join(root, pattern), recursive=True):
+            path = Path(name)
+            if path.is_file() and "__pycache__" not in path.parts:
+                found.add(path.resolve())
+    return sorted(found)
+
+
+def fingerprint(root: str | Path, patterns: list[str]) -> str:
+    """A hash of the names and contents of the watched files."""
+    digest = hashlib.sha256()
+    for path in watched_files(root, patterns):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _outdated_by_watch(app, env, added, changed, removed) -> list[str]:
+    now = fingerprint(app.srcdir, app.config.booktools_watch)
+    app.booktools_fingerprint = now
+    stored = Path(app.doctreedir) / _FINGERPRINT
+    before = stored.read_text() if stored.exists() else None
+    if before == now:
+        return []
+    return sorted(env.found_docs)
+
+
+def _store_fingerprint(app, exception) -> None:
+    # Stored only after a clean build: one that failed (or warned, which
+    # -W turns into a failure) re-executes everything next time.
+    now = getattr(app, "booktools_fingerprint", None)
+    if exception is None and now and not getattr(app, "_warncount", 0):
+        (Path(app.doctreedir) / _FINGERPRINT).write_text(now)
+
+
 # --- Sphinx hooks -----------------------------------------------------------
 
 def _setup_mathjax(app) -> None:
@@ -192,6 +250,9 @@ def _write_site_notebooks(app, exception) -> None:
 
 
 def setup(app):
+    app.add_config_value("booktools_watch", WATCH, "env")
+    app.connect("env-get-outdated", _outdated_by_watch)
+    app.connect("build-finished", _store_fingerprint)
     app.connect("builder-inited", _setup_mathjax)
     app.connect("source-read", _link_notebooks)
     app.connect("html-page-context", _drop_thebe)
