@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -102,3 +103,26 @@ def test_every_solution_is_stubbed_in_the_student_edition(path):
              if "NotImplementedError" in s]
     assert n_solutions >= 1 and len(stubs) >= n_solutions
     assert len(sources(student, "code")) <= len(sources(full, "code"))
+
+
+def test_a_guide_is_executed_but_is_neither_chapter_nor_notebook(tmp_path):
+    guide = tmp_path / "guide.md"
+    guide.write_text(SAMPLE.replace("---\n\n#", "kind: guide\n---\n\n#", 1))
+    (tmp_path / "01-sample.md").write_text(SAMPLE)
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: guide\nparts:\n  - chapters:\n"
+        "      - file: guide\n      - file: 01-sample\n"
+    )
+    assert booktools.is_guide(guide.read_text())
+    assert not booktools.is_guide(SAMPLE)
+    assert not booktools.is_guide("# kind: guide\n")
+    assert not booktools.is_guide("---\nkind: guide\n")  # unterminated
+    assert booktools.is_notebook(guide) and not booktools.is_chapter(guide)
+    assert booktools.toc_notebooks(tmp_path) == [
+        guide, tmp_path / "01-sample.md"]
+    assert booktools.toc_chapters(tmp_path) == [tmp_path / "01-sample.md"]
+    app = SimpleNamespace(env=SimpleNamespace(doc2path=lambda doc: doc))
+    for path, linked in ((guide, False), (tmp_path / "01-sample.md", True)):
+        source = [path.read_text()]
+        booktools._link_notebooks(app, str(path), source)
+        assert ("student edition" in source[0]) == linked
