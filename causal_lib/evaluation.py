@@ -440,6 +440,19 @@ def causal_precision_at_k(
     )
 
 
+def _arm_weights(df, treatment, outcome, propensity, weights):
+    """Treatment, outcome, weights of the treated and control pairs."""
+    if propensity is None:
+        _checks.require_columns(df, treatment=treatment, outcome=outcome)
+        _checks.distinct_columns(treatment=treatment, outcome=outcome)
+        z = _checks.treatment_column(df, treatment)
+        y = _checks.numeric_column(df, outcome, "outcome")
+        return z, y, weights, weights, "Uplift@N (difference in means)"
+    z, y, p = _propensity_values(df, treatment, outcome, propensity, None)
+    return (z, y, weights / p, weights / (1 - p),
+            "UpliftSNIPS@N (self-normalised IPS)")
+
+
 def _per_user_contrasts(codes, n_users, z, y, w1, w0):
     """Weighted treated minus control mean per user, for users with both.
 
@@ -559,18 +572,8 @@ def uplift_at_n(
     """
     alpha = _checks.check_alpha(alpha)
     weights, codes, n_users, k = _top_k_weights(df, user_id, score, k)
-    if propensity is None:
-        _checks.require_columns(df, treatment=treatment, outcome=outcome)
-        _checks.distinct_columns(treatment=treatment, outcome=outcome)
-        z = _checks.treatment_column(df, treatment)
-        y = _checks.numeric_column(df, outcome, "outcome")
-        w1 = w0 = weights
-        kind = "Uplift@N (difference in means)"
-    else:
-        z, y, p = _propensity_values(df, treatment, outcome, propensity,
-                                     None)
-        w1, w0 = weights / p, weights / (1 - p)
-        kind = "UpliftSNIPS@N (self-normalised IPS)"
+    z, y, w1, w0, kind = _arm_weights(df, treatment, outcome, propensity,
+                                      weights)
     per_user, keep = _per_user_contrasts(codes, n_users, z, y, w1, w0)
     if not keep.any():
         raise ValueError(
