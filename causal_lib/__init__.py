@@ -50,7 +50,7 @@ from causal_lib.uplift import (
     perfect_uplift_curve,
     qini_auc,
     qini_curve,
-    uplift_at_k,
+    uplift_at_share,
     uplift_auc,
     uplift_curve,
 )
@@ -91,8 +91,8 @@ __all__ = [
     "risk_ratio_from_mean_difference",
     "robustness_value",
     "trim_by_propensity",
-    "uplift_at_k",
     "uplift_at_n",
+    "uplift_at_share",
     "uplift_auc",
     "uplift_curve",
 ]

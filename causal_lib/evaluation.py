@@ -21,12 +21,21 @@ from causal_lib import _checks
 from causal_lib.estimate import EffectEstimate
 
 
+def _check_cap(cap) -> float:
+    cap = _checks.check_finite(cap, "cap")
+    if not 0 < cap <= 0.5:
+        raise ValueError(f"cap must be a number in (0, 0.5], got {cap!r}")
+    return cap
+
+
 def _propensity_values(df, treatment, outcome, propensity, cap):
     """Validated treatment, outcome and (capped) propensity arrays."""
     _checks.require_frame(df)
     _checks.require_columns(df, treatment=treatment, outcome=outcome,
                             propensity=propensity)
-    z = _checks.binary_column(df, treatment, "treatment")
+    _checks.distinct_columns(treatment=treatment, outcome=outcome,
+                             propensity=propensity)
+    z = _checks.treatment_column(df, treatment)
     y = _checks.numeric_column(df, outcome, "outcome")
     p = _checks.numeric_column(df, propensity, "propensity")
     if ((p < 0) | (p > 1)).any():
@@ -36,10 +45,7 @@ def _propensity_values(df, treatment, outcome, propensity, cap):
             f"[0, 1]; found values such as {bad}"
         )
     if cap is not None:
-        if isinstance(cap, bool) or not 0 < cap <= 0.5:
-            raise ValueError(
-                f"cap must be a number in (0, 0.5], got {cap!r}"
-            )
+        cap = _check_cap(cap)
         return z, y, np.clip(p, cap, 1 - cap)
     for value, arm, weight in ((0, 1, "1/P"), (1, 0, "1/(1 - P)")):
         hit = p == value
@@ -58,6 +64,23 @@ def _propensity_values(df, treatment, outcome, propensity, cap):
                 f"to clip propensities, or drop those pairs"
             )
     return z, y, p
+
+
+def _ips_values(df, treatment, outcome, propensity, cap):
+    """Validated treatment and the finite per-pair IPS effects."""
+    z, y, p = _propensity_values(df, treatment, outcome, propensity, cap)
+    with np.errstate(over="ignore"):
+        # Two terms rather than one np.where, so Y = 0 gives 0.0, not -0.0.
+        effect = (np.where(z == 1, y / p, 0.0)
+                  - np.where(z == 0, y / (1 - p), 0.0))
+    if not np.isfinite(effect).all():
+        raise ValueError(
+            f"outcome column {outcome!r} divided by propensity column "
+            f"{propensity!r} overflows to infinity for "
+            f"{int((~np.isfinite(effect)).sum())} pair(s); rescale the "
+            "outcome or pass a larger cap="
+        )
+    return z, effect
 
 
 def ips_effect(
@@ -93,9 +116,13 @@ def ips_effect(
     Raises
     ------
     ValueError
-        If a column is missing, ``treatment`` is not 0/1, a used column
-        has NaN, a propensity lies outside [0, 1], or (without ``cap``) a
-        propensity is exactly 0 or 1.
+        If a column is missing or plays two roles, ``treatment`` is not
+        0/1 numbers or booleans, a used column has NaN or infinite values,
+        a propensity lies outside [0, 1], (without ``cap``) a propensity
+        is exactly 0 or 1, ``cap`` is outside (0, 0.5], or an outcome
+        divided by its propensity overflows.
+    TypeError
+        If ``cap`` is not a number.
 
     Notes
     -----
@@ -140,9 +167,7 @@ def ips_effect(
     ...            cap=0.25).tolist()
     [2.0, 0.0, -1.3333333333333333, 0.0]
     """
-    z, y, p = _propensity_values(df, treatment, outcome, propensity, cap)
-    # Two terms rather than one np.where, so that Y = 0 gives 0.0, not -0.0.
-    effect = np.where(z == 1, y / p, 0.0) - np.where(z == 0, y / (1 - p), 0.0)
+    _, effect = _ips_values(df, treatment, outcome, propensity, cap)
     return pd.Series(effect, index=df.index, name="ips_effect")
 
 
@@ -158,40 +183,24 @@ def _user_codes(df, user_id):
     return codes, len(uniques)
 
 
-def _check_k(k) -> int:
-    if isinstance(k, bool) or int(k) != k or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    return int(k)
-
-
 def _top_k_weights(df, user_id, score, k):
-    """List membership in [0, 1] of every row, user codes, user count."""
+    """List membership in [0, 1] of every row, user codes, user count, k."""
     _checks.require_frame(df)
     _checks.require_columns(df, user_id=user_id, score=score)
-    k = _check_k(k)
+    k = _checks.check_count(k, "k", minimum=1)
     codes, n_users = _user_codes(df, user_id)
     s = _checks.numeric_column(df, score, "score", allow_inf=True)
-    n = len(s)
-    # Sort by user, then by score descending: one integer key (user code
-    # times the number of distinct scores plus the score's rank) sorts
-    # three times faster than np.lexsort.
-    distinct, score_rank = np.unique(-s, return_inverse=True)
-    key = codes.astype(np.int64) * len(distinct) + score_rank
-    order = np.argsort(key, kind="stable")
-    cs, ss = codes[order], s[order]
-    rows = np.arange(n)
-    new_user = np.r_[True, cs[1:] != cs[:-1]]
-    new_run = new_user | np.r_[True, ss[1:] != ss[:-1]]
-    user_start = np.maximum.accumulate(np.where(new_user, rows, 0))
-    run_start = np.maximum.accumulate(np.where(new_run, rows, 0))
-    run_id = np.cumsum(new_run) - 1
-    run_size = np.bincount(run_id)[run_id]
-    # Items ranked strictly above the tie group take the first slots; the
-    # slots left are shared evenly by the tied items (the average over
-    # every way of breaking the tie).
-    above = run_start - user_start
-    weights = np.empty(n)
-    weights[order] = np.clip(k - above, 0, run_size) / run_size
+    by_user = pd.Series(s).groupby(codes)
+    # An item's first and last possible place in its user's list: one
+    # more than the items scored higher, and that plus its ties after it.
+    first = by_user.rank(method="min", ascending=False).to_numpy()
+    last = by_user.rank(method="max", ascending=False).to_numpy()
+    ties = last - first + 1
+    # The places left above the tie group are shared evenly by the tied
+    # items (the average over every way of breaking the tie). A k beyond
+    # the longest list lists every item, so cap it there (no overflow).
+    places = min(k, int(by_user.size().max()))
+    weights = np.clip(places - (first - 1), 0, ties) / ties
     return weights, codes, n_users, k
 
 
@@ -213,7 +222,8 @@ def in_top_k(
     score : str
         Numeric column; higher scores are recommended first.
     k : int, default 10
-        Length of each user's list.
+        Length of each user's list (a count of positions, at least 1); a
+        ``k`` beyond the longest list lists every item.
 
     Returns
     -------
@@ -268,7 +278,8 @@ def precision_at_k(
     outcome : str
         Numeric column averaged over the lists.
     k : int, default 10
-        Length of each user's list.
+        Length of each user's list (a count of positions, at least 1); a
+        ``k`` beyond the longest list lists every item.
 
     Returns
     -------
@@ -337,7 +348,8 @@ def causal_precision_at_k(
         Logged recommendation (0/1), outcome and the logging policy's
         probability of recommending the pair.
     k : int, default 10
-        Length of each user's list.
+        Length of each user's list (a count of positions, at least 1); a
+        ``k`` beyond the longest list lists every item.
     cap : float, optional
         Clip propensities to ``[cap, 1 - cap]``; see :func:`ips_effect`.
     alpha : float, default 0.05
@@ -353,8 +365,10 @@ def causal_precision_at_k(
     Raises
     ------
     ValueError
-        For bad columns (see :func:`ips_effect`), ``k`` not a positive
-        integer, or fewer than two users.
+        For bad columns (see :func:`ips_effect`), ``k < 1``, or fewer than
+        two users.
+    TypeError
+        If ``k`` is not an integer or ``cap`` not a number.
 
     Notes
     -----
@@ -411,11 +425,9 @@ def causal_precision_at_k(
             f"user_id column {user_id!r} has {n_users} user; at least 2 "
             "are needed for a standard error"
         )
-    tau = ips_effect(df, treatment=treatment, outcome=outcome,
-                     propensity=propensity, cap=cap).to_numpy()
+    z, tau = _ips_values(df, treatment, outcome, propensity, cap)
     per_user = np.bincount(codes, weights=weights * tau,
                            minlength=n_users) / k
-    z = df[treatment].to_numpy(dtype=float)
     capped = "" if cap is None else f", propensities capped at {cap}"
     return EffectEstimate.from_normal(
         f"causal precision@{k}",
@@ -426,6 +438,39 @@ def causal_precision_at_k(
         method=f"IPS over top-{k} lists{capped}, SE across users",
         alpha=alpha,
     )
+
+
+def _arm_weights(df, treatment, outcome, propensity, weights):
+    """Treatment, outcome, weights of the treated and control pairs."""
+    if propensity is None:
+        _checks.require_columns(df, treatment=treatment, outcome=outcome)
+        _checks.distinct_columns(treatment=treatment, outcome=outcome)
+        z = _checks.treatment_column(df, treatment)
+        y = _checks.numeric_column(df, outcome, "outcome")
+        return z, y, weights, weights, "Uplift@N (difference in means)"
+    z, y, p = _propensity_values(df, treatment, outcome, propensity, None)
+    return (z, y, weights / p, weights / (1 - p),
+            "UpliftSNIPS@N (self-normalised IPS)")
+
+
+def _per_user_contrasts(codes, n_users, z, y, w1, w0):
+    """Weighted treated minus control mean per user, for users with both.
+
+    Returns the contrasts of the kept users and the mask of kept users.
+    """
+    arms = []
+    for arm, w in ((1, w1), (0, w0)):
+        w = np.where(z == arm, w, 0.0)
+        total = np.bincount(codes, weights=w, minlength=n_users)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = np.bincount(codes, weights=w * y, minlength=n_users)
+        has = total > 0
+        arms.append((np.divide(sums, total, out=np.zeros(n_users),
+                               where=has), has))
+    (mean1, has1), (mean0, has0) = arms
+    keep = has1 & has0
+    with np.errstate(invalid="ignore"):
+        return (mean1 - mean0)[keep], keep
 
 
 def uplift_at_n(
@@ -459,7 +504,8 @@ def uplift_at_n(
         UpliftSNIPS@N: means weighted by :math:`1/P` (recommended items)
         and :math:`1/(1 - P)` (the others).
     k : int, default 10
-        Length of each user's list.
+        Length of each user's list (a count of positions, at least 1); a
+        ``k`` beyond the longest list lists every item.
     alpha : float, default 0.05
 
     Returns
@@ -473,7 +519,10 @@ def uplift_at_n(
     Raises
     ------
     ValueError
-        For bad columns, or when no user's list has items in both arms.
+        For bad columns (see :func:`ips_effect`), ``k < 1``, or when no
+        user's list has items in both arms.
+    TypeError
+        If ``k`` is not an integer.
 
     Notes
     -----
@@ -523,37 +572,23 @@ def uplift_at_n(
     """
     alpha = _checks.check_alpha(alpha)
     weights, codes, n_users, k = _top_k_weights(df, user_id, score, k)
-    _checks.require_columns(df, treatment=treatment, outcome=outcome)
-    z = _checks.binary_column(df, treatment, "treatment")
-    y = _checks.numeric_column(df, outcome, "outcome")
-    if propensity is None:
-        w1 = w0 = weights
-        kind = "Uplift@N (difference in means)"
-    else:
-        _, _, p = _propensity_values(df, treatment, outcome, propensity,
-                                     None)
-        w1, w0 = weights / p, weights / (1 - p)
-        kind = "UpliftSNIPS@N (self-normalised IPS)"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        arms = []
-        for arm, w in ((1, w1), (0, w0)):
-            w = np.where(z == arm, w, 0.0)
-            total = np.bincount(codes, weights=w, minlength=n_users)
-            sums = np.bincount(codes, weights=w * y, minlength=n_users)
-            arms.append((sums / total, total > 0))
-    (mean1, has1), (mean0, has0) = arms
-    keep = has1 & has0
-    n_kept = int(keep.sum())
-    if n_kept == 0:
+    z, y, w1, w0, kind = _arm_weights(df, treatment, outcome, propensity,
+                                      weights)
+    per_user, keep = _per_user_contrasts(codes, n_users, z, y, w1, w0)
+    if not keep.any():
         raise ValueError(
             f"no user's top-{k} list holds both recommended and not "
             f"recommended items (treatment column {treatment!r})"
         )
-    per_user = (mean1 - mean0)[keep]
+    if not np.isfinite(per_user).all():
+        raise ValueError(
+            f"the weighted sums of outcome column {outcome!r} overflow to "
+            "infinity; rescale the outcome"
+        )
+    n_kept = len(per_user)
     std_error = (per_user.std(ddof=1) / np.sqrt(n_kept) if n_kept > 1
                  else np.nan)
     listed_treated = (weights > 0) & (z == 1) & keep[codes]
-    dropped = n_users - n_kept
     return EffectEstimate.from_normal(
         f"causal precision@{k}",
         per_user.mean(),
@@ -561,6 +596,6 @@ def uplift_at_n(
         n=n_kept,
         n_treated=int(listed_treated.sum()),
         method=(f"{kind} over top-{k} lists, SE across users; "
-                f"{dropped} user(s) without both arms dropped"),
+                f"{n_users - n_kept} user(s) without both arms dropped"),
         alpha=alpha,
     )

@@ -287,6 +287,24 @@ def plot_balance(
     return ax
 
 
+def _draw_uplift_curves(ax, df, columns, kind, curve_of, named, areas):
+    """One curve per ``(score, colour, label)``; returns the end point.
+
+    ``areas`` is ``(area function, its name, its keyword arguments)``, to
+    give each score's normalised area in the legend, or ``None``.
+    """
+    for column, color, label in named:
+        points = curve_of(df, **columns, score=column)
+        if areas is not None:
+            area_of, area_name, extra = areas
+            area = area_of(df, **columns, score=column, **extra)
+            label = f"{label} ({area_name} {area:.2f})"
+        shown = points.iloc[np.unique(np.linspace(
+            0, len(points) - 1, min(len(points), 2000)).astype(int))]
+        ax.plot(shown["n"], shown[kind], color=color, lw=2, label=label)
+    return points.iloc[-1]
+
+
 def plot_uplift_curve(
     df,
     *,
@@ -383,15 +401,8 @@ def plot_uplift_curve(
     named = [(s, colors[i % len(colors)], s) for i, s in enumerate(scores)]
     if truth is not None:
         named.append((truth, TRUTH_COLOR, "ranked by true effect"))
-    for column, color, label in named:
-        points = curve_of(df, **columns, score=column)
-        if binary:
-            area = area_of(df, **columns, score=column, **extra)
-            label = f"{label} ({area_name} {area:.2f})"
-        shown = points.iloc[np.unique(np.linspace(
-            0, len(points) - 1, min(len(points), 2000)).astype(int))]
-        ax.plot(shown["n"], shown[kind], color=color, lw=2, label=label)
-        end = points.iloc[-1]
+    areas = (area_of, area_name, extra) if binary else None
+    end = _draw_uplift_curves(ax, df, columns, kind, curve_of, named, areas)
     ax.plot([0, end["n"]], [0, end[kind]], color=PALETTE["black"], ls="--",
             lw=1.2, label="random")
     if binary:

@@ -1,6 +1,6 @@
 r"""Uplift modelling: learning whom to target, and checking the ranking.
 
-Two halves that chapter 8 uses together.
+Evaluation of uplift scores, as chapter 8 uses it.
 
 **Evaluation.** A *score* ranks users by how much we expect a treatment
 (a coupon, a recommendation slot, a push notification) to change their
@@ -8,15 +8,13 @@ outcome. On a randomised experiment, :func:`uplift_curve` and
 :func:`qini_curve` trace the incremental outcome as ever more users are
 targeted from the top of the ranking; :func:`uplift_auc` and
 :func:`qini_auc` summarise a curve in one number, normalised as in
-scikit-uplift; :func:`uplift_at_k` reads the effect among the top share
-:math:`k` of users. All take ``(df, *, outcome, treatment, score)``.
+scikit-uplift; :func:`uplift_at_share` estimates the effect among the
+top share of users (scikit-uplift's ``uplift_at_k``). All take
+``(df, *, outcome, treatment, score)``.
 
-**Learning.** The meta-learners :class:`SLearner`, :class:`TLearner`,
-:class:`XLearner` and :class:`DRLearner` turn any scikit-learn regressor
-or classifier into an estimator of the conditional average treatment
-effect (CATE) :math:`\tau(x) = E[Y(1) - Y(0) \mid X = x]`, following
-scikit-learn's protocol: ``learner.fit(X, y, treatment=t)``, then
-``learner.predict(X_new)`` returns :math:`\hat\tau(x)`, which is a score.
+**Learning** a score is the job of the meta-learners in
+:mod:`causal_lib.metalearners` (S, T, X and DR learners), re-exported here
+for compatibility.
 
 See chapter 8 of the book.
 """
@@ -24,14 +22,12 @@ See chapter 8 of the book.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from causal_lib import _checks
-from causal_lib._checks import numeric_column as _finite_column
-from causal_lib.estimators import _treatment_array
+from causal_lib.estimate import EffectEstimate
 
 __all__ = [
     "DRLearner",
@@ -42,7 +38,7 @@ __all__ = [
     "perfect_uplift_curve",
     "qini_auc",
     "qini_curve",
-    "uplift_at_k",
+    "uplift_at_share",
     "uplift_auc",
     "uplift_curve",
 ]
@@ -53,101 +49,52 @@ _CURVE_COLUMNS = ("threshold", "n", "n_treated", "n_control",
 
 # --- evaluation: curves ------------------------------------------------------
 
-def _metric_inputs(df, outcome, treatment, score):
-    """Validated score, treatment (0/1) and outcome arrays."""
+def _experiment_arrays(df, outcome, treatment, *, score=None):
+    """Validated 0/1 treatment, finite outcome and (if given) score arrays.
+
+    The score may hold +/-inf ("always first", "always last"); the outcome
+    may not.
+    """
     _checks.require_frame(df)
-    _checks.require_columns(
-        df, outcome=outcome, treatment=treatment, score=score
-    )
-    t = _treatment_array(df, treatment)
-    y = _finite_column(df, outcome, "outcome")
-    s = _checks.numeric_column(df, score, "score")
+    roles = dict(outcome=outcome, treatment=treatment)
+    if score is not None:
+        roles["score"] = score
+    _checks.require_columns(df, **roles)
+    _checks.distinct_columns(**roles)
+    t = _checks.treatment_column(df, treatment)
+    y = _checks.numeric_column(df, outcome, "outcome")
     n_treated = int(np.count_nonzero(t))
     _checks.check_arms(np.array([len(t) - n_treated, n_treated]), treatment)
+    if score is None:
+        return t, y
+    s = _checks.numeric_column(df, score, "score", allow_inf=True)
     return s, t, y
-
-
-def _descending_order(s):
-    r"""A permutation putting ``s`` in descending order, and ``s`` in it.
-
-    ``np.argsort`` of floats is several times slower than ``np.sort`` of
-    unsigned integers, so sort integers instead. Each score's IEEE 754 bits
-    become an unsigned key in the reverse order of the scores (flip all
-    bits but the sign of a non-negative number, keep a negative one); its
-    lowest :math:`B` bits are replaced by the row number
-    (:math:`2^B \ge n`), and one ``np.sort`` of these integers yields the
-    permutation in the low bits. Distinct scores whose keys differ only in
-    the dropped bits (within :math:`2^B` units in the last place) share a
-    run of equal high bits and may come out of order there; those runs
-    are then sorted by score, which makes the order exact.
-    """
-    n = len(s)
-    bits = s.view(np.uint64)
-    keys = bits >> np.uint64(63)
-    keys -= np.uint64(1)
-    keys >>= np.uint64(1)
-    keys ^= bits
-    width = np.uint64(max((n - 1).bit_length(), 1))
-    low = (np.uint64(1) << width) - np.uint64(1)
-    keys |= low
-    keys ^= low  # clear the low bits...
-    keys |= np.arange(n, dtype=np.uint64)  # ...and store the row there
-    keys.sort()
-    order = (keys & low).astype(np.intp)
-    ranked = s[order]
-    bad = np.flatnonzero(ranked[1:] > ranked[:-1])
-    if len(bad):
-        # The rows of each run whose high bits a misordered pair shares.
-        high = keys[bad] | low
-        starts, first = np.unique(
-            np.searchsorted(keys, high ^ low), return_index=True)
-        sizes = np.searchsorted(keys, high[first], side="right") - starts
-        rows = np.arange(sizes.sum()) + np.repeat(
-            starts - np.cumsum(sizes) + sizes, sizes)
-        repair = np.argsort(-ranked[rows], kind="stable")
-        order[rows] = order[rows][repair]
-        ranked[rows] = ranked[rows][repair]
-    return order, ranked
 
 
 def _cumulate(s, t, y):
     r"""Points of the curves: cumulative counts and outcome sums.
 
-    Returns ``(x, n_t, y_t, y_c, ranked, points)``: float arrays with one
-    entry for the origin (nobody targeted) and one per distinct score,
-    from the highest down, after the whole block of units sharing it; the
-    scores in descending order; and the positions of the points in it
-    (``None`` when every score is distinct). Counts are exact below
-    :math:`2^{53}`.
+    Returns ``(x, n_t, y_t, y_c, threshold)``: float arrays with one entry
+    for the origin (nobody targeted, threshold :math:`+\infty`) and one
+    per distinct score, from the highest down, after the whole block of
+    units sharing it. Counts are exact below :math:`2^{53}`.
     """
-    order, ranked = _descending_order(s)
-    n = len(s)
-    # The sums are computed for every unit, with the origin in front, and
-    # read at the end of each block of ties, so the order of units within
-    # a block is irrelevant.
-    n_t, y_t, y_c = np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1)
-    if ((y == 0) | (y == 1)).all():
-        # One gather of a one-byte code (1 = treated, 2 = responded).
-        code = t.astype(np.int8)
-        code += 2 * y.astype(np.int8)
-        code = code[order]
-        np.cumsum(code & 1, dtype=np.float64, out=n_t[1:])
-        np.cumsum(code == 3, dtype=np.float64, out=y_t[1:])
-        np.cumsum(code == 2, dtype=np.float64, out=y_c[1:])
-    else:
-        treated = t.astype(bool)[order]
-        np.cumsum(treated, dtype=np.float64, out=n_t[1:])
-        np.take(y, order, out=y_c[1:])
-        np.multiply(y_c[1:], treated, out=y_t[1:])
-        y_c[1:] -= y_t[1:]
-        np.cumsum(y_t[1:], out=y_t[1:])
-        np.cumsum(y_c[1:], out=y_c[1:])
-    ends = np.flatnonzero(ranked[1:] != ranked[:-1])
-    if len(ends) == n - 1:
-        return np.arange(n + 1.0), n_t, y_t, y_c, ranked, None
-    points = np.concatenate([[0], ends + 1, [n]])
+    # Tied units enter together, so their order does not matter: the
+    # default sort will do, and a stable one is 1.6x slower here.
+    order = np.argsort(-s)
+    ranked = s[order]
+    treated = t[order].astype(float)
+    y_sorted = y[order]
+    # Sums over every unit, with the origin in front, read at the end of
+    # each block of ties: the order within a block is irrelevant.
+    n_t = np.concatenate([[0.0], np.cumsum(treated)])
+    y_t = np.concatenate([[0.0], np.cumsum(y_sorted * treated)])
+    y_c = np.concatenate([[0.0], np.cumsum(y_sorted * (1 - treated))])
+    ends = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
+    points = np.concatenate([[0], ends, [len(s)]])
+    threshold = np.concatenate([[np.inf], ranked[points[1:] - 1]])
     return (points.astype(float), n_t[points], y_t[points], y_c[points],
-            ranked, points)
+            threshold)
 
 
 def _empty_arm_prefix(n_t, n_c) -> int:
@@ -186,12 +133,9 @@ _VALUES = {"uplift": _uplift_values, "qini": _qini_values}
 
 
 def _curve(kind, df, outcome, treatment, score) -> pd.DataFrame:
-    s, t, y = _metric_inputs(df, outcome, treatment, score)
-    x, n_t, y_t, y_c, ranked, points = _cumulate(s, t, y)
+    s, t, y = _experiment_arrays(df, outcome, treatment, score=score)
+    x, n_t, y_t, y_c, threshold = _cumulate(s, t, y)
     n_c = x - n_t
-    threshold = np.empty(len(x))
-    threshold[0] = np.inf
-    threshold[1:] = ranked if points is None else ranked[points[1:] - 1]
     columns = dict(zip(_CURVE_COLUMNS, (
         threshold, x.astype(np.int64), n_t.astype(np.int64),
         n_c.astype(np.int64), y_t, y_c)))
@@ -233,9 +177,10 @@ def uplift_curve(
     Raises
     ------
     ValueError
-        If a column is missing, the treatment is not 0/1, the outcome or
-        score holds NaN (or the outcome infinite values), or an arm is
-        empty.
+        If a column is missing, the treatment is not 0/1 numbers or
+        booleans (recode a categorical or string column first), the
+        outcome holds NaN or infinite values, the score NaN (+/-inf rank
+        first or last), or an arm is empty.
 
     Notes
     -----
@@ -430,14 +375,10 @@ def _totals(n_t, y_t, y_c, x):
 
 
 def _perfect_curve(kind, df, outcome, treatment, negative_effect):
-    _checks.require_frame(df)
-    _checks.require_columns(df, outcome=outcome, treatment=treatment)
-    t = _treatment_array(df, treatment)
-    y = _finite_column(df, outcome, "outcome")
-    n_treated = int(np.count_nonzero(t))
-    _checks.check_arms(np.array([len(t) - n_treated, n_treated]), treatment)
+    t, y = _experiment_arrays(df, outcome, treatment)
     _binary_outcome(y, outcome, "a perfect curve")
     responded = y == 1
+    n_treated = int(np.count_nonzero(t))
     tr = int(np.count_nonzero(responded[t == 1]))
     cr = int(np.count_nonzero(responded)) - tr
     totals = (tr, n_treated - tr, cr, len(y) - n_treated - cr)
@@ -603,8 +544,8 @@ def _area(x, values) -> float:
 
 
 def _auc(kind, df, outcome, treatment, score, normalize, negative_effect):
-    s, t, y = _metric_inputs(df, outcome, treatment, score)
-    x, n_t, y_t, y_c, _, _ = _cumulate(s, t, y)
+    s, t, y = _experiment_arrays(df, outcome, treatment, score=score)
+    x, n_t, y_t, y_c, _ = _cumulate(s, t, y)
     values = _VALUES[kind](n_t, x - n_t, y_t, y_c)
     random = x[-1] * values[-1] / 2
     model = _area(x, values) - random
@@ -784,16 +725,7 @@ def qini_auc(
                 bool(negative_effect))
 
 
-# --- evaluation: uplift at k ------------------------------------------------
-
-def _check_k(k) -> float:
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, Real) or \
-            not 0 < k <= 1:
-        raise ValueError(
-            f"k must be a share of units in (0, 1], got {k!r}"
-        )
-    return float(k)
-
+# --- evaluation: uplift in the top share -------------------------------------
 
 def _top_weights(s, share, what) -> np.ndarray:
     """Weight 1 for the top floor(share * n) scores, ties at the cut shared."""
@@ -802,8 +734,8 @@ def _top_weights(s, share, what) -> np.ndarray:
     m = math.floor(round(share * n, 9))
     if m < 1:
         raise ValueError(
-            f"k = {share:g} of the {n} units{what} selects none "
-            f"(k * n = {share * n:.3g} < 1); increase k"
+            f"share = {share:g} of the {n} units{what} selects none "
+            f"(share * n = {share * n:.3g} < 1); increase share"
         )
     cut = np.partition(s, n - m)[n - m]  # the m-th highest score
     above = s > cut
@@ -813,16 +745,42 @@ def _top_weights(s, share, what) -> np.ndarray:
     return weights
 
 
-def uplift_at_k(
+def _selection_weights(s, treated, share, strategy):
+    """Selection weights of the treated and the control units."""
+    if strategy == "overall":
+        w = _top_weights(s, share, "")
+        return np.where(treated, w, 0.0), np.where(treated, 0.0, w)
+    w_t, w_c = np.zeros(len(s)), np.zeros(len(s))
+    w_t[treated] = _top_weights(s[treated], share, " in the treated arm")
+    w_c[~treated] = _top_weights(s[~treated], share, " in the control arm")
+    return w_t, w_c
+
+
+def _weighted_mean(w, y):
+    """Weighted mean and its squared standard error (NaN if sum(w) <= 1)."""
+    total = w.sum()
+    mean = w @ y / total
+    if not total > 1:
+        return mean, np.nan
+    variance = w @ (y - mean) ** 2 / (total - 1)
+    return mean, variance / total
+
+
+def uplift_at_share(
     df: pd.DataFrame,
     *,
     outcome: str,
     treatment: str,
     score: str,
-    k: float = 0.3,
+    share: float = 0.3,
     strategy: str = "overall",
-) -> float:
-    r"""Difference in mean outcomes among the top share ``k`` by score.
+    alpha: float = 0.05,
+) -> EffectEstimate:
+    r"""Difference in mean outcomes among the top ``share`` of units by score.
+
+    This is scikit-uplift's ``uplift_at_k``, whose ``k`` is a share of the
+    units; in this library ``k`` always counts list positions, so the
+    share is called ``share``.
 
     Parameters
     ----------
@@ -831,44 +789,61 @@ def uplift_at_k(
     outcome : str
         Numeric outcome column.
     treatment : str
-        0/1 treatment column.
+        0/1 treatment column (numbers or booleans).
     score : str
-        Predicted uplift; higher means "target first".
-    k : float, default 0.3
-        Share of units targeted, in :math:`(0, 1]`; ``k=1`` gives the
+        Predicted uplift; higher means "target first" (+/-inf allowed).
+    share : float, default 0.3
+        Share of units targeted, in :math:`(0, 1]`; ``share=1`` gives the
         difference in means of the whole experiment.
     strategy : {"overall", "by_group"}
-        ``"overall"``: take the top :math:`\lfloor kN \rfloor` units of the
-        whole sample, then compare the treated and control units among
-        them. ``"by_group"``: take the top
-        :math:`\lfloor k N_1 \rfloor` treated and the top
-        :math:`\lfloor k N_0 \rfloor` control units separately, so both arms
-        contribute the same share (scikit-uplift's two strategies).
+        ``"overall"``: take the top :math:`\lfloor sN \rfloor` units of the
+        whole sample (:math:`s` the share), then compare the treated and
+        control units among them. ``"by_group"``: take the top
+        :math:`\lfloor s N_1 \rfloor` treated and the top
+        :math:`\lfloor s N_0 \rfloor` control units separately, so both
+        arms contribute the same share (scikit-uplift's two strategies).
+    alpha : float, default 0.05
+        The interval has level :math:`1 - \alpha`.
 
     Returns
     -------
-    float
-        :math:`\bar y_t - \bar y_c` among the selected units.
+    EffectEstimate
+        Estimand ``"uplift@30%"`` (for ``share=0.3``): :math:`\bar y_t -
+        \bar y_c` among the selected units, with Neyman's standard error
+        (NaN when an arm's selected weight is at most 1). ``n`` counts the
+        units with positive weight, ``n_treated`` the treated among them.
 
     Raises
     ------
     ValueError
-        As :func:`uplift_curve`; if ``k`` is not in :math:`(0, 1]` or
+        As :func:`uplift_curve`; if ``share`` is not in :math:`(0, 1]` or
         selects no unit; if ``strategy`` is unknown; or if the selected
         units hold no treated or no control unit.
+    TypeError
+        If ``share`` is not a number.
 
     Notes
     -----
-    With selection weights :math:`w_i`,
+    With selection weights :math:`w_i`, :math:`W_1 = \sum_i w_i T_i` and
+    :math:`W_0 = \sum_i w_i (1 - T_i)`,
 
     .. math::
 
-        \widehat{\mathrm{uplift}}@k =
-        \frac{\sum_i w_i T_i Y_i}{\sum_i w_i T_i} -
-        \frac{\sum_i w_i (1 - T_i) Y_i}{\sum_i w_i (1 - T_i)}.
+        \widehat{\mathrm{uplift}}@s = \bar y_t - \bar y_c =
+        \frac{\sum_i w_i T_i Y_i}{W_1} -
+        \frac{\sum_i w_i (1 - T_i) Y_i}{W_0},
+        \qquad
+        \widehat{\mathrm{SE}}^2 = \frac{s_t^2}{W_1} + \frac{s_c^2}{W_0},
 
-    For the top :math:`m` units of a set (:math:`m = \lfloor kN \rfloor`, or
-    per arm), let :math:`s_{(m)}` be the :math:`m`-th highest score:
+    with :math:`s_t^2 = \sum_i w_i T_i (Y_i - \bar y_t)^2 / (W_1 - 1)`
+    and :math:`s_c^2` likewise: the difference in means of the selected
+    units and Neyman's standard error, treating them as the randomised
+    experiment they are. The selection uses the score only, so if the
+    score was learned on other data the comparison is unbiased for the
+    average effect of the selected units.
+
+    For the top :math:`m` units of a set (:math:`m = \lfloor sN \rfloor`,
+    or per arm), let :math:`s_{(m)}` be the :math:`m`-th highest score:
     units scoring above it have :math:`w_i = 1`, units below
     :math:`w_i = 0`. **Ties at the cut:** if :math:`a` units score above
     :math:`s_{(m)}` and :math:`b` units score exactly :math:`s_{(m)}`, the
@@ -877,9 +852,9 @@ def uplift_at_k(
     equally among them (the sums are the averages over every order of the
     tied units). The result does not depend on row order, and exactly
     :math:`m` units are counted. scikit-uplift instead breaks such ties by
-    row order; without ties at the cut the two agree. :math:`m` is
-    :math:`kN` rounded down (after rounding :math:`kN` to 9 decimals, so
-    that ``0.29 * 100`` counts as 29).
+    row order; without ties at the cut the point estimates agree.
+    :math:`m` is :math:`sN` rounded down (after rounding :math:`sN` to 9
+    decimals, so that ``0.29 * 100`` counts as 29).
 
     References
     ----------
@@ -893,41 +868,49 @@ def uplift_at_k(
     >>> df = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.5, 0.3, 0.1],
     ...                    "coupon": [1, 0, 1, 1, 0, 0],
     ...                    "bought": [1, 0, 1, 1, 1, 0]})
-    >>> uplift_at_k(df, outcome="bought", treatment="coupon",
-    ...             score="score", k=5/6)  # top 5: 3/3 - 1/2
+    >>> est = uplift_at_share(df, outcome="bought", treatment="coupon",
+    ...                       score="score", share=5/6)
+    >>> est.estimate  # top 5: 3/3 - 1/2
+    0.5
+    >>> est.std_error  # sqrt(0/3 + 0.5/2)
     0.5
 
-    With ``k = 1/3`` the two users tied at 0.8 share the second place,
+    With ``share = 1/3`` the two users tied at 0.8 share the second place,
     half a unit each:
 
-    >>> uplift_at_k(df, outcome="bought", treatment="coupon",
-    ...             score="score", k=1/3)  # (1 + 0.5) / 1.5 - 0 / 0.5
+    >>> uplift_at_share(df, outcome="bought", treatment="coupon",
+    ...                 score="score", share=1/3).estimate
     1.0
+
+    That is :math:`(1 + 0.5) / 1.5 - 0 / 0.5`.
     """
-    s, t, y = _metric_inputs(df, outcome, treatment, score)
-    k = _check_k(k)
+    s, t, y = _experiment_arrays(df, outcome, treatment, score=score)
+    share = _checks.check_share(share, "share")
+    alpha = _checks.check_alpha(alpha)
     if strategy not in ("overall", "by_group"):
         raise ValueError(
             f"strategy must be 'overall' or 'by_group', got {strategy!r}"
         )
-    treated = t.astype(bool, copy=False)
-    if strategy == "by_group":
-        means = []
-        for arm, name in ((treated, "treated"), (~treated, "control")):
-            w = _top_weights(s[arm], k, f" in the {name} arm")
-            means.append(w @ y[arm] / w.sum())
-        return float(means[0] - means[1])
-    w = _top_weights(s, k, "")
-    w_t = np.where(treated, w, 0.0)
-    w_c = w - w_t
+    w_t, w_c = _selection_weights(s, t == 1, share, strategy)
     for weight, name in ((w_t, "treated (1)"), (w_c, "control (0)")):
         if not weight.sum() > 0:
             raise ValueError(
                 f"treatment column {treatment!r} has no {name} unit among "
-                f"the top k = {k:g} of units by score {score!r}; increase k "
-                "or use strategy='by_group'"
+                f"the top share = {share:g} of units by score {score!r}; "
+                "increase share or use strategy='by_group'"
             )
-    return float(w_t @ y / w_t.sum() - w_c @ y / w_c.sum())
+    (mean_t, var_t), (mean_c, var_c) = (_weighted_mean(w_t, y),
+                                        _weighted_mean(w_c, y))
+    return EffectEstimate.from_normal(
+        f"uplift@{100 * share:.4g}%",
+        mean_t - mean_c,
+        np.sqrt(var_t + var_c),
+        n=np.count_nonzero(w_t + w_c),
+        n_treated=np.count_nonzero(w_t),
+        method=(f"difference in means among the top {share:.4g} by "
+                f"{score!r} ({strategy}), Neyman SE"),
+        alpha=alpha,
+    )
 
 
 # The meta-learners live in causal_lib.metalearners; kept importable from

@@ -361,10 +361,66 @@ def test_bad_values(name):
 
 
 @pytest.mark.parametrize("name", ["ips_effect", "causal_precision_at_k"])
-@pytest.mark.parametrize("cap", [0, -0.1, 0.6, True])
+@pytest.mark.parametrize("cap", [0, -0.1, 0.6, np.nan, np.inf])
 def test_bad_cap(name, cap):
     with pytest.raises(ValueError, match="cap must be"):
         CALLS[name](tiny(), cap=cap)
+
+
+@pytest.mark.parametrize("name", ["ips_effect", "causal_precision_at_k"])
+@pytest.mark.parametrize("cap", [True, "0.1"])
+def test_cap_must_be_a_number(name, cap):
+    with pytest.raises(TypeError, match="cap must be a number"):
+        CALLS[name](tiny(), cap=cap)
+
+
+@pytest.mark.parametrize("name", CALLS)
+@pytest.mark.parametrize("column", ["y", "p"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_infinite_outcome_or_propensity(name, column, value):
+    df = tiny().astype({column: float})
+    df.loc[2, column] = value
+    with pytest.raises(ValueError, match=f"column '{column}' holds infinite"):
+        CALLS[name](df)
+
+
+def test_infinite_outcome_without_propensity():
+    df = tiny().astype({"y": float})
+    df.loc[2, "y"] = np.inf
+    with pytest.raises(ValueError, match="column 'y' holds infinite"):
+        RANKERS["uplift_at_n"](df)
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_overflowing_ips_weights_are_refused(name):
+    # 1e308 / 0.5 is not a float: refuse rather than return inf
+    df = tiny().assign(y=[1e308, 0, 0, 0, 1, 1])
+    with pytest.raises(ValueError, match="overflow"):
+        CALLS[name](df)
+    if name == "uplift_at_n":  # plain means: the sums overflow
+        with pytest.raises(ValueError, match="overflow to infinity"):
+            RANKERS[name](tiny().assign(y=[1e308, 0, 1e308, 0, 1, 1]))
+
+
+@pytest.mark.parametrize("name", list(CALLS) + ["uplift_at_n (plain)"])
+@pytest.mark.parametrize("z", [
+    pd.Categorical([1, 0, 1, 0, 1, 1]),
+    ["yes", "no", "yes", "no", "yes", "yes"],
+])
+def test_categorical_or_string_treatment_is_refused(name, z):
+    call = CALLS.get(name, RANKERS["uplift_at_n"])
+    with pytest.raises(ValueError, match=r"0/1 numbers or booleans.*recode"):
+        call(tiny().assign(z=z))
+
+
+def test_one_column_in_two_roles():
+    with pytest.raises(ValueError, match="'y' is given as both outcome and "
+                                         "propensity"):
+        ips_effect(tiny(), treatment="z", outcome="y", propensity="y")
+    with pytest.raises(ValueError, match="'z' is given as both treatment "
+                                         "and outcome"):
+        uplift_at_n(tiny(), user_id="user", score="score", treatment="z",
+                    outcome="z")
 
 
 RANKERS = {
@@ -387,8 +443,11 @@ def test_ranking_errors(name):
     for column in ("user", "score"):
         with pytest.raises(ValueError, match=f"'{column}' not found"):
             call(tiny().drop(columns=column))
-    for bad in (0, -1, 2.5, True):
-        with pytest.raises(ValueError, match="k must be a positive"):
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="k must be at least 1"):
+            call(tiny(), k=bad)
+    for bad in (2.5, True, "3", None):
+        with pytest.raises(TypeError, match="k must be an integer"):
             call(tiny(), k=bad)
     df = tiny()
     df.loc[0, "score"] = np.nan
@@ -409,6 +468,37 @@ def test_causal_precision_needs_two_users_and_a_valid_alpha():
     for name in ("causal_precision_at_k", "uplift_at_n"):
         with pytest.raises(ValueError, match="alpha"):
             RANKERS[name](tiny(), alpha=1.5)
+
+
+@pytest.mark.parametrize("name", RANKERS)
+def test_huge_k_lists_every_item(name):
+    # k beyond the longest list (3 items) lists everything: no overflow
+    huge = RANKERS[name](tiny(), k=2**70)
+    full = RANKERS[name](tiny(), k=3)
+    if name == "in_top_k":
+        assert huge.tolist() == [1.0] * 6
+    elif name == "uplift_at_n":  # per-user means: k only picks the items
+        assert huge.estimate == full.estimate
+        assert huge.estimand == f"causal precision@{2**70}"
+    else:  # averages per list position: divided by K
+        value = huge if name == "precision_at_k" else huge.estimate
+        reference = full if name == "precision_at_k" else full.estimate
+        assert value == pytest.approx(reference * 3 / 2**70, rel=1e-12)
+
+
+def test_infinite_scores_rank_first_and_last():
+    df = tiny().assign(score=[np.inf, 2.0, -np.inf, -np.inf, 2.0, np.inf])
+    assert in_top_k(df, user_id="user", score="score", k=1).tolist() == \
+        [1, 0, 0, 0, 0, 1]
+    # two items tied at -inf share the last of three places
+    assert in_top_k(df, user_id="user", score="score", k=3).tolist() == \
+        [1, 1, 1, 1, 1, 1]
+    assert in_top_k(df, user_id="user", score="score",
+                    k=2).tolist() == [1, 1, 0, 0, 1, 1]
+    three = tiny().assign(user=1, score=[np.inf, 0, -np.inf, -np.inf,
+                                         -np.inf, 1])
+    assert in_top_k(three, user_id="user", score="score",
+                    k=4).tolist() == [1, 1, 1 / 3, 1 / 3, 1 / 3, 1]
 
 
 @pytest.mark.parametrize("name", RANKERS)

@@ -1,6 +1,6 @@
-"""uplift: curves, areas and uplift@k by hand, baselines, properties,
-error paths, a learned score and the uplift plot (the meta-learners
-themselves: test_metalearners.py)."""
+"""uplift: curves, areas and uplift at a share by hand, baselines,
+properties, error paths, a learned score and the uplift plot (the
+meta-learners themselves: test_metalearners.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
+from causal_lib import difference_in_means  # noqa: E402
+from causal_lib.estimate import EffectEstimate  # noqa: E402
 from causal_lib.plotting import plot_uplift_curve  # noqa: E402
 from causal_lib.uplift import (  # noqa: E402
     TLearner,  # re-exported from causal_lib.metalearners
@@ -23,13 +25,13 @@ from causal_lib.uplift import (  # noqa: E402
     perfect_uplift_curve,
     qini_auc,
     qini_curve,
-    uplift_at_k,
+    uplift_at_share,
     uplift_auc,
     uplift_curve,
 )
 
 COLS = dict(outcome="bought", treatment="coupon", score="score")
-METRICS = [uplift_curve, qini_curve, uplift_auc, qini_auc, uplift_at_k]
+METRICS = [uplift_curve, qini_curve, uplift_auc, qini_auc, uplift_at_share]
 
 
 def tiny() -> pd.DataFrame:
@@ -143,8 +145,8 @@ def test_curves_match_independent_reference():
 
 
 def test_scores_equal_but_for_their_last_bits():
-    # The fast sort drops the low bits of the scores' keys; scores within a
-    # few units in the last place must still be ordered exactly.
+    # Scores within a few units in the last place must still be ordered
+    # exactly (an earlier sort on truncated float bits got this wrong).
     rng = np.random.default_rng(1)
     n = 5_000
     base = 1.0 + rng.integers(0, 40, n) * np.finfo(float).eps
@@ -273,8 +275,9 @@ def test_monotone_transformations_leave_everything_unchanged():
             a, b = f(df, **COLS), f(other, **COLS)
             pd.testing.assert_frame_equal(a.drop(columns="threshold"),
                                           b.drop(columns="threshold"))
-        for f in (uplift_auc, qini_auc, uplift_at_k):
+        for f in (uplift_auc, qini_auc):
             assert f(other, **COLS) == f(df, **COLS)
+        assert uplift_at_share(other, **COLS) == uplift_at_share(df, **COLS)
 
 
 def test_scaling_the_outcome_scales_curves_and_raw_areas():
@@ -284,8 +287,9 @@ def test_scaling_the_outcome_scales_curves_and_raw_areas():
                                2.5 * uplift_curve(df, **COLS)["uplift"])
     assert qini_auc(scaled, **COLS, normalize=False) == pytest.approx(
         2.5 * qini_auc(df, **COLS, normalize=False), rel=1e-12)
-    assert uplift_at_k(scaled, **COLS) == pytest.approx(
-        2.5 * uplift_at_k(df, **COLS), rel=1e-12)
+    a, b = uplift_at_share(scaled, **COLS), uplift_at_share(df, **COLS)
+    assert a.estimate == pytest.approx(2.5 * b.estimate, rel=1e-12)
+    assert a.std_error == pytest.approx(2.5 * b.std_error, rel=1e-12)
 
 
 def test_continuous_outcome_unnormalised_area():
@@ -299,41 +303,101 @@ def test_continuous_outcome_unnormalised_area():
         area - 6 * 28 / 2)
 
 
-# --- uplift at k -------------------------------------------------------------
+# --- uplift at a share ------------------------------------------------------
 
-def test_uplift_at_k_by_hand():
+def at_share(df, **kw) -> float:
+    return uplift_at_share(df, **{**COLS, **kw}).estimate
+
+
+def test_uplift_at_share_by_hand():
     df = tiny()
-    assert uplift_at_k(df, **COLS, k=0.5) == 1.0  # 2/2 - 0/1
-    assert uplift_at_k(df, **COLS, k=5 / 6) == 0.5  # 3/3 - 1/2
-    # k = 1 is the difference in means: 3/3 - 1/3
-    assert uplift_at_k(df, **COLS, k=1) == pytest.approx(2 / 3)
+    assert at_share(df, share=0.5) == 1.0  # 2/2 - 0/1
+    assert at_share(df, share=5 / 6) == 0.5  # 3/3 - 1/2
+    # share = 1 is the difference in means: 3/3 - 1/3
+    assert at_share(df, share=1) == pytest.approx(2 / 3)
     # by group: top floor(0.67 * 3) = 2 of each arm
     # treated 0.9, 0.8 -> 1; control 0.8 (0), 0.3 (1) -> 0.5
-    assert uplift_at_k(df, **COLS, k=0.67, strategy="by_group") == 0.5
+    assert at_share(df, share=0.67, strategy="by_group") == 0.5
 
 
-def test_uplift_at_k_shares_ties_at_the_cut():
+def test_uplift_at_share_is_an_effect_estimate_by_hand():
+    est = uplift_at_share(tiny(), **COLS, share=5 / 6, alpha=0.1)
+    # top 5: treated 1, 1, 1 (variance 0); control 0, 1 (variance 1/2)
+    assert isinstance(est, EffectEstimate)
+    assert est.estimand == "uplift@83.33%"
+    assert (est.estimate, est.std_error) == (0.5, 0.5)
+    assert (est.n, est.n_treated, est.alpha) == (5, 3, 0.1)
+    assert est.ci_high - est.ci_low == pytest.approx(2 * 1.6448536 * 0.5)
+    # one control unit in the top half: no variance, no standard error
+    assert np.isnan(uplift_at_share(tiny(), **COLS, share=0.5).std_error)
+    assert uplift_at_share(tiny(), **COLS, share=0.3 + 0.2).estimand == \
+        "uplift@50%"
+
+
+def test_uplift_at_share_standard_error_with_ties_by_hand():
+    # Top 4 of 8: 0.9 and 0.8, then four tied at 0.5 share two places.
+    df = pd.DataFrame({"score": [0.9, 0.8, 0.5, 0.5, 0.5, 0.5, 0.1, 0.0],
+                       "coupon": [1, 0, 1, 0, 0, 1, 0, 1],
+                       "bought": [1, 0, 0, 1, 0, 1, 1, 0]})
+    est = uplift_at_share(df, **COLS, share=0.5)
+    # treated weights 1, .5, .5 on 1, 0, 1: W = 2, mean .75,
+    # s^2 = (.25^2 + .5 * .75^2 + .5 * .25^2) / (2 - 1) = .375;
+    # control weights 1, .5, .5 on 0, 1, 0: mean .25, s^2 = .375
+    assert est.estimate == 0.5
+    assert est.std_error == pytest.approx(np.sqrt(.375 / 2 + .375 / 2),
+                                          rel=1e-15)
+    assert (est.n, est.n_treated) == (6, 3)
+
+
+@pytest.mark.parametrize("strategy", ["overall", "by_group"])
+def test_uplift_at_share_is_neyman_on_the_selected_units(strategy):
+    df = experiment(999, np.random.default_rng(8))
+    df["bought"] = df["bought"] + df["score"] ** 2  # continuous
+    est = uplift_at_share(df, **COLS, share=0.3, strategy=strategy)
+    if strategy == "overall":
+        top = df.nlargest(299, "score")
+    else:
+        top = pd.concat([g.nlargest(int(0.3 * len(g)), "score")
+                         for _, g in df.groupby("coupon")])
+    ref = difference_in_means(top, outcome="bought", treatment="coupon")
+    assert est.estimate == pytest.approx(ref.estimate, rel=1e-12)
+    assert est.std_error == pytest.approx(ref.std_error, rel=1e-12)
+    assert (est.n, est.n_treated) == (ref.n, ref.n_treated)
+
+
+def test_uplift_at_share_shares_ties_at_the_cut():
     # Top 3 of 6: 0.9 (treated, 1) and a tie of four at 0.5 sharing the two
     # remaining places, half a unit each.
     df = pd.DataFrame({"score": [0.9, 0.5, 0.5, 0.5, 0.5, 0.1],
                        "coupon": [1, 1, 0, 0, 1, 0],
                        "bought": [1, 0, 1, 0, 1, 0]})
     # treated: (1 + 0.5*0 + 0.5*1) / 2; control: (0.5*1 + 0.5*0) / 1
-    assert uplift_at_k(df, **COLS, k=0.5) == pytest.approx(0.75 - 0.5)
+    assert at_share(df, share=0.5) == pytest.approx(0.75 - 0.5)
     for order in ([5, 4, 3, 2, 1, 0], [2, 0, 4, 1, 5, 3]):
-        assert uplift_at_k(df.iloc[order], **COLS, k=0.5) == \
-            pytest.approx(0.25)
+        assert at_share(df.iloc[order], share=0.5) == pytest.approx(0.25)
 
 
-def test_uplift_at_k_floor_is_robust_to_rounding():
+def test_uplift_at_share_floor_is_robust_to_rounding():
     # 0.29 * 100 = 28.999999999999996 in floating point; 29 units are meant
     df = pd.DataFrame({"score": np.arange(100.0)[::-1],
                        "coupon": [1, 0] * 50,
                        "bought": [1] * 29 + [0] * 71})
     # top 29: 15 treated, 14 control, all responders -> 0; unit 30 would be
     # a control non-responder
-    assert uplift_at_k(df, **COLS, k=0.29) == 0.0
-    assert uplift_at_k(df, **COLS, k=0.30) == pytest.approx(1 - 14 / 15)
+    assert at_share(df, share=0.29) == 0.0
+    assert at_share(df, share=0.30) == pytest.approx(1 - 14 / 15)
+
+
+def test_infinite_scores_rank_first_and_last():
+    df = tiny().assign(score=[np.inf, 0.8, 0.8, 0.5, 0.3, -np.inf])
+    ref = tiny().assign(score=[2.0, 0.8, 0.8, 0.5, 0.3, -1.0])
+    for f in (uplift_curve, qini_curve):
+        pd.testing.assert_frame_equal(
+            f(df, **COLS).drop(columns="threshold"),
+            f(ref, **COLS).drop(columns="threshold"))
+    assert uplift_curve(df, **COLS)["threshold"].iloc[1] == np.inf
+    assert uplift_auc(df, **COLS) == uplift_auc(ref, **COLS)
+    assert at_share(df, share=0.5) == at_share(ref, share=0.5)
 
 
 # --- properties --------------------------------------------------------------
@@ -368,10 +432,10 @@ def test_row_order_does_not_matter(pair):
         assert f(shuffled, **COLS) == pytest.approx(expected, abs=1e-12)
     for strategy in ("overall", "by_group"):
         try:
-            expected = uplift_at_k(df, **COLS, k=0.5, strategy=strategy)
+            expected = at_share(df, share=0.5, strategy=strategy)
         except ValueError:
             continue
-        assert uplift_at_k(shuffled, **COLS, k=0.5, strategy=strategy) == \
+        assert at_share(shuffled, share=0.5, strategy=strategy) == \
             pytest.approx(expected, abs=1e-12)
 
 
@@ -417,22 +481,56 @@ def test_bad_inputs_are_named(metric):
         metric(tiny().to_dict(), **COLS)
 
 
-@pytest.mark.parametrize("k", [0, -0.1, 1.5, np.nan, "0.3", True])
-def test_k_outside_the_unit_interval(k):
-    with pytest.raises(ValueError, match=r"k must be a share .* \(0, 1\]"):
-        uplift_at_k(tiny(), **COLS, k=k)
+@pytest.mark.parametrize("share", [0, -0.1, 1.5, np.nan, np.inf])
+def test_share_outside_the_unit_interval(share):
+    with pytest.raises(ValueError, match=r"share must be a share in \(0, 1\]"):
+        uplift_at_share(tiny(), **COLS, share=share)
 
 
-def test_uplift_at_k_errors():
+@pytest.mark.parametrize("share", ["0.3", True, None])
+def test_share_must_be_a_number(share):
+    with pytest.raises(TypeError, match="share must be a number"):
+        uplift_at_share(tiny(), **COLS, share=share)
+
+
+def test_uplift_at_share_errors():
     with pytest.raises(ValueError, match="strategy must be"):
-        uplift_at_k(tiny(), **COLS, strategy="top")
+        uplift_at_share(tiny(), **COLS, strategy="top")
     with pytest.raises(ValueError, match="selects none"):
-        uplift_at_k(tiny(), **COLS, k=0.1)  # 0.6 units
-    with pytest.raises(ValueError, match="selects none"):
-        uplift_at_k(tiny(), **COLS, k=0.2, strategy="by_group")
+        uplift_at_share(tiny(), **COLS, share=0.1)  # 0.6 units
+    with pytest.raises(ValueError, match="in the treated arm selects none"):
+        uplift_at_share(tiny(), **COLS, share=0.2, strategy="by_group")
     # the top unit is treated: no control among the top 1/6
     with pytest.raises(ValueError, match=r"'coupon' has no control \(0\)"):
-        uplift_at_k(tiny(), **COLS, k=1 / 6)
+        uplift_at_share(tiny(), **COLS, share=1 / 6)
+    with pytest.raises(ValueError, match="alpha must lie"):
+        uplift_at_share(tiny(), **COLS, alpha=1.5)
+
+
+@pytest.mark.parametrize("metric", METRICS + [perfect_uplift_curve,
+                                              perfect_qini_curve])
+@pytest.mark.parametrize("coupon", [
+    pd.Categorical([1, 0, 1, 1, 0, 0]),
+    ["yes", "no", "yes", "yes", "no", "no"],
+])
+def test_categorical_or_string_treatment_is_refused(metric, coupon):
+    kw = dict(COLS)
+    if metric in (perfect_uplift_curve, perfect_qini_curve):
+        del kw["score"]
+    with pytest.raises(ValueError, match=r"0/1 numbers or booleans.*recode"):
+        metric(tiny().assign(coupon=coupon), **kw)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_boolean_treatment_is_accepted(metric):
+    df = tiny()
+    flags = df.assign(coupon=df["coupon"].astype(bool))
+    kw = dict(COLS, share=5 / 6) if metric is uplift_at_share else COLS
+    a, b = metric(df, **kw), metric(flags, **kw)
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    else:
+        assert a == b
 
 
 def test_normalised_area_needs_a_binary_outcome():
@@ -464,8 +562,8 @@ def test_inputs_are_not_modified(metric):
     before = df.copy()
     kw = dict(COLS) if metric is not perfect_uplift_curve else \
         dict(outcome="bought", treatment="coupon")
-    if metric is uplift_at_k:
-        kw["k"] = 0.5
+    if metric is uplift_at_share:
+        kw["share"] = 0.5
     metric(df, **kw)
     pd.testing.assert_frame_equal(df, before)
 
