@@ -16,7 +16,7 @@ The module reads in three parts: :class:`_Graph` is the structure (nodes,
 arrows, ancestors, the graphs after cutting arrows), :class:`DAG` adds the
 criteria, and :class:`LinearSEM` the linear model.
 
-See chapter 4 of the book.
+See :ref:`ch-dag`.
 """
 
 from __future__ import annotations
@@ -325,7 +325,7 @@ class DAG(_Graph):
     Pearl, J. (2009). *Causality: Models, Reasoning, and Inference*, 2nd
     ed. Cambridge University Press, chapters 1 and 3.
 
-    See chapter 4 of the book.
+    See :ref:`ch-dag`.
 
     Examples
     --------
@@ -732,7 +732,7 @@ class LinearSEM:
     The model cannot be changed after it is built; the coefficients and
     noise levels are read-only mappings.
 
-    See chapter 4 of the book.
+    See :ref:`ch-dag`.
 
     Examples
     --------

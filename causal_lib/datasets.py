@@ -1,6 +1,7 @@
 r"""Real data sets, loaded from installed packages (never downloaded).
 
-See chapter 3 (the NSW experiment) and chapter 6 (NSW against CPS).
+See :ref:`ch-ab` (the NSW experiment) and :ref:`ch-lal` (NSW against
+CPS).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def load_nsw(controls: str = "experimental") -> pd.DataFrame:
     Neyman's unpooled standard error (equal to OLS with HC2), which lets
     each arm keep its own. The smaller arm, the treated, is also the more
     variable (standard deviation $7,867 against $5,484), so the pooled
-    standard error is too small (see chapter 3).
+    standard error is too small (see :ref:`ch-ab`).
 
     References
     ----------

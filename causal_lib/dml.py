@@ -200,7 +200,7 @@ def dml(
     Estimating the labor market impact of voluntary military service using
     social security data. *Econometrica* 66(2), 249--288.
 
-    See chapter 7 of the book.
+    See :ref:`ch-dml`.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 r"""The result type every estimator in :mod:`causal_lib` returns.
 
-See chapter 3 (randomized experiments) for how an estimate, its standard
+See :ref:`ch-ab` (randomised experiments) for how an estimate, its standard
 error and its confidence interval are read.
 """
 

@@ -144,7 +144,7 @@ def difference_in_means(
     Imbens, G. W. and Rubin, D. B. (2015). *Causal Inference for
     Statistics, Social, and Biomedical Sciences*, chapter 6.
 
-    See chapter 3 of the book.
+    See :ref:`ch-ab`.
 
     Examples
     --------
@@ -268,7 +268,7 @@ def propensity_score(
     :math:`e(X)`, treatment is independent of :math:`X`
     (Rosenbaum and Rubin, 1983).
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -347,7 +347,7 @@ def regression_adjustment(
     Lin, W. (2013). Agnostic notes on regression adjustments to
     experimental data. *Annals of Applied Statistics* 7(1), 295--318.
 
-    See chapters 3 and 5 of the book.
+    See :ref:`ch-ab` and :ref:`ch-conf`.
 
     Examples
     --------
@@ -463,7 +463,7 @@ def ipw(
     Lunceford, J. K. and Davidian, M. (2004). *Statistics in Medicine*
     23(19), 2937--2960.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -598,7 +598,7 @@ def aipw(
     846--866. Glynn, A. N. and Quinn, K. M. (2010). *Political Analysis*
     18(1), 36--56.
 
-    See chapters 5 and 6 of the book.
+    See :ref:`ch-conf` and :ref:`ch-lal`.
 
     Examples
     --------

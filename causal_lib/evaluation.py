@@ -9,7 +9,7 @@ outcome :math:`Y`). Inverse propensity scoring turns each pair into an
 unbiased estimate of its own causal effect, and averaging those over the
 top of a new ranking estimates the effect of recommending that ranking.
 
-This module imports no simulator. See chapter 9 of the book.
+This module imports no simulator. See :ref:`ch-urec`.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def ips_effect(
     learning for the causal effect of recommendation. *RecSys '20*,
     378--387.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------
@@ -240,7 +240,7 @@ def in_top_k(
     the result does not depend on row order. A user with fewer than
     ``k`` items has all of them listed.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------
@@ -304,7 +304,7 @@ def precision_at_k(
     T. (2019). Uplift-based evaluation and optimization of recommenders.
     *RecSys '19*, 296--304.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------
@@ -403,7 +403,7 @@ def causal_precision_at_k(
     learning for the causal effect of recommendation. *RecSys '20*,
     378--387.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------
@@ -558,7 +558,7 @@ def uplift_at_n(
     T. (2019). Uplift-based evaluation and optimization of recommenders.
     *RecSys '19*, 296--304.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------

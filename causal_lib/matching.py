@@ -9,7 +9,7 @@ range of propensity scores. The plots are
 :func:`causal_lib.plotting.plot_overlap` and
 :func:`causal_lib.plotting.plot_balance`.
 
-See chapter 5 of the book.
+See :ref:`ch-conf`.
 """
 
 from __future__ import annotations
@@ -471,7 +471,7 @@ def match(
         Adjust each imputed :math:`\hat Y_i(0)` by a regression of the
         outcome on ``covariates`` among the matched controls (Abadie and
         Imbens, 2011; see Notes). Needs ``covariates``. The default keeps
-        the plain matching estimator that chapter 5 writes from scratch.
+        the plain matching estimator that :ref:`ch-conf` writes from scratch.
     alpha : float, default 0.05
         The interval has level :math:`1 - \alpha`.
 
@@ -620,7 +620,7 @@ def match(
     Austin, P. C. (2011). Optimal caliper widths for propensity-score
     matching. *Pharmaceutical Statistics* 10(2), 150--161.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -734,7 +734,7 @@ def matching_weights(
     observational studies. *Health Services and Outcomes Research
     Methodology* 2, 169--188.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -845,7 +845,7 @@ def balance_table(
     propensity score to estimate causal treatment effects in observational
     studies. *Statistics in Medicine* 34(28), 3661--3679.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -944,7 +944,7 @@ def trim_by_propensity(
     Dealing with limited overlap in estimation of average treatment
     effects. *Biometrika* 96(1), 187--199.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------

@@ -13,7 +13,7 @@ X- and DR-learners estimate a propensity and refuse scores of 0 or 1
 and a logistic model of separated data (scores near 0 or 1 warn,
 ``PositivityWarning``).
 
-See chapter 8 of the book.
+See :ref:`ch-upl`.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ class SLearner(_MetaLearner):
     Metalearners for estimating heterogeneous treatment effects using
     machine learning. *PNAS* 116(10), 4156--4165.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -287,7 +287,7 @@ class TLearner(_MetaLearner):
     Metalearners for estimating heterogeneous treatment effects using
     machine learning. *PNAS* 116(10), 4156--4165.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -401,7 +401,7 @@ class XLearner(_MetaLearner):
     Metalearners for estimating heterogeneous treatment effects using
     machine learning. *PNAS* 116(10), 4156--4165, equations (4)--(6).
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -591,7 +591,7 @@ class DRLearner(_MetaLearner):
     B. (2019). Metalearners for estimating heterogeneous treatment effects
     using machine learning. *PNAS* 116(10), 4156--4165.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------

@@ -168,7 +168,7 @@ def plot_overlap(
     other arm's outcomes must be extrapolated. See
     :func:`causal_lib.matching.trim_by_propensity`.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -247,7 +247,7 @@ def plot_balance(
     The SMD is in pooled standard deviations of the unweighted sample, so
     the two are comparable.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -364,7 +364,7 @@ def plot_uplift_curve(
     with more than 2,000 points are drawn through 2,000 of them (the
     areas use all points).
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -515,7 +515,7 @@ def draw_dag(dag: DAG, ax: plt.Axes | None = None, pos=None, *,
     ValueError
         If ``pos`` misses a node or ``latent`` names an unknown node.
 
-    See chapter 4 of the book.
+    See :ref:`ch-dag`.
 
     Examples
     --------

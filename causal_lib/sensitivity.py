@@ -106,7 +106,7 @@ def e_value(
     Sensitivity analysis without assumptions. *Epidemiology* 27(3),
     368--377.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -358,7 +358,7 @@ def robustness_value(
     extending omitted variable bias. *Journal of the Royal Statistical
     Society, Series B* 82(1), 39--67, equations (18)--(19) and section 4.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------

@@ -147,7 +147,7 @@ def targeted_recommendations(
     \mathrm{targeting}\cdot(u_i - \bar u) - 0.8))`, which depends on the
     observed features only, so adjusting for them identifies the effect.
 
-    See chapters 1 and 2 of the book.
+    See :ref:`ch-why` and :ref:`ch-po`.
 
     Examples
     --------
@@ -234,7 +234,7 @@ def ab_test(
     :math:`E[\mathrm{pre}] = 20`. Assignment is Bernoulli(``share_treated``)
     independently of everything else.
 
-    See chapter 3 of the book.
+    See :ref:`ch-ab`.
 
     Examples
     --------
@@ -323,7 +323,7 @@ def recommendation_logs(
     linear in the features is wrong unless it includes
     ``I(engagement**2)``, and the effect grows with engagement.
 
-    See chapter 5 of the book.
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -405,7 +405,7 @@ def partially_linear(
     :math:`P(T = 1 \mid X) = \mathrm{expit}(1.5 \sin(x_0) + x_1 - 0.5
     x_2^2)`, :math:`\varepsilon \sim N(0, 1)`.
 
-    See chapter 7 of the book.
+    See :ref:`ch-dml`.
 
     Examples
     --------
@@ -570,7 +570,7 @@ def catalogue(
     T. (2019). Uplift-based evaluation and optimization of recommenders.
     *RecSys '19*, 296--304.
 
-    See chapter 9 of the book.
+    See :ref:`ch-urec`.
 
     Examples
     --------

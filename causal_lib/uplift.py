@@ -1,6 +1,6 @@
 r"""Uplift modelling: learning whom to target, and checking the ranking.
 
-Evaluation of uplift scores, as chapter 8 uses it.
+Evaluation of uplift scores, as :ref:`ch-upl` uses it.
 
 **Evaluation.** A *score* ranks users by how much we expect a treatment
 (a coupon, a recommendation slot, a push notification) to change their
@@ -16,7 +16,7 @@ top share of users (scikit-uplift's ``uplift_at_k``). All take
 :mod:`causal_lib.metalearners` (S, T, X and DR learners), re-exported here
 for compatibility.
 
-See chapter 8 of the book.
+See :ref:`ch-upl`.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def uplift_curve(
     scikit-uplift documentation, ``sklift.metrics.uplift_curve``,
     https://www.uplift-modeling.com.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -313,7 +313,7 @@ def qini_curve(
     scikit-uplift documentation, ``sklift.metrics.qini_curve``,
     https://www.uplift-modeling.com.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -439,7 +439,7 @@ def perfect_uplift_curve(
     ranking's curve: on small samples, or when the treatment does harm on
     average, a score's normalised area can exceed 1.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -517,7 +517,7 @@ def perfect_qini_curve(
     lift: building and assessing uplift models. *Direct Marketing
     Analytics Journal* 1, 14--21.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -632,7 +632,7 @@ def uplift_auc(
     modelling: a review of the literature. *Proceedings of Machine
     Learning Research* 67, 1--13.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -706,7 +706,7 @@ def qini_auc(
     scikit-uplift documentation, ``sklift.metrics.qini_auc_score``,
     https://www.uplift-modeling.com.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
@@ -861,7 +861,7 @@ def uplift_at_share(
     Shevchenko, M. and Elisova, I. scikit-uplift documentation,
     ``sklift.metrics.uplift_at_k``, https://www.uplift-modeling.com.
 
-    See chapter 8 of the book.
+    See :ref:`ch-upl`.
 
     Examples
     --------
