@@ -515,6 +515,8 @@ def draw_dag(dag: DAG, ax: plt.Axes | None = None, pos=None, *,
     ValueError
         If ``pos`` misses a node or ``latent`` names an unknown node.
 
+    Notes
+    -----
     See :ref:`ch-dag`.
 
     Examples
