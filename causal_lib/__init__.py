@@ -4,8 +4,8 @@ Every estimator takes a DataFrame first and column names as keyword-only
 arguments, never modifies its input, and returns an :class:`EffectEstimate`.
 Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
-confounding), ``uplift`` (uplift metrics and meta-learners),
-``evaluation`` (offline causal evaluation of recommenders),
+confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
+learners), ``evaluation`` (offline causal evaluation of recommenders),
 ``dag`` (causal graphs), ``simulate`` (data with known truth),
 ``datasets`` (real data), ``plotting`` (figures).
 """
@@ -34,6 +34,7 @@ from causal_lib.matching import (
     matching_weights,
     trim_by_propensity,
 )
+from causal_lib.metalearners import DRLearner, SLearner, TLearner, XLearner
 from causal_lib.sensitivity import (
     AdjustedEstimate,
     EValue,
@@ -45,10 +46,6 @@ from causal_lib.sensitivity import (
     robustness_value,
 )
 from causal_lib.uplift import (
-    DRLearner,
-    SLearner,
-    TLearner,
-    XLearner,
     perfect_qini_curve,
     perfect_uplift_curve,
     qini_auc,

@@ -161,8 +161,11 @@ def fit_logit(t: np.ndarray, X: pd.DataFrame):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = sm.Logit(t, values).fit(method="newton", disp=0, maxiter=100)
+        # Predict inside the recorder too: under separation the linear
+        # predictor is huge and exp overflows; the ValueError below says
+        # why, so the overflow must not escape as a RuntimeWarning first.
+        e = fit.predict(values)
     kinds = {w.category for w in caught}
-    e = fit.predict(values)
     separated = PerfectSeparationWarning in kinds or \
         ((e < 1e-10) | (e > 1 - 1e-10)).any()
     if separated:

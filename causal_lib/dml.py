@@ -8,19 +8,38 @@ r"""Double machine learning (DML) for the partially linear model.
 
 by partialling out: predict the outcome and the treatment from the
 covariates with any scikit-learn regressors, fitted on other folds of the
-data (cross-fitting), and regress the outcome's residual on the treatment's
-residual. With ``n_folds=1`` and linear learners this is exactly the
-Frisch--Waugh--Lovell construction of the OLS coefficient, which is how the
-book introduces it.
+data (cross-fitting with :class:`~sklearn.model_selection.KFold` and
+:func:`~sklearn.model_selection.cross_val_predict`), and regress the
+outcome's residual on the treatment's residual. With ``n_folds=1`` and
+linear learners this is exactly the Frisch--Waugh--Lovell construction of
+the OLS coefficient, which is how the book introduces it.
+
+When effects vary, :math:`\theta` is not the ATE but a variance-weighted
+average of the effects, hence the estimand's label
+``"PLR θ (variance-weighted)"``; :func:`causal_lib.aipw` estimates the ATE.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import KFold, cross_val_predict
 
 from causal_lib import _checks
+from causal_lib._design import check_design, covariate_matrix
+from causal_lib._learners import (
+    check_classifier_target,
+    check_learner,
+    check_logistic_separation,
+    is_classifier,
+    predict,
+)
 from causal_lib.estimate import EffectEstimate
+
+#: What :func:`dml` estimates: the partially linear model's coefficient,
+#: which under varying effects is a variance-weighted average of them.
+ESTIMAND = "PLR θ (variance-weighted)"
 
 
 def dml(
@@ -57,8 +76,11 @@ def dml(
         :math:`m(x) = E[T \mid X = x]`; anything with ``fit(X, y)`` and
         ``predict(X)``. Default ``LinearRegression()``. Each is copied with
         :func:`sklearn.base.clone` for every fold, so the objects passed are
-        never fitted. A classifier is used through ``predict_proba`` (the
-        probability of 1) and needs a 0/1 target.
+        never fitted; with ``n_folds >= 2`` it must therefore have
+        ``get_params`` (every scikit-learn estimator has). A classifier is
+        used through ``predict_proba`` (the probability of 1) and needs a
+        0/1 target; as ``treatment_learner`` its cross-fitted probabilities
+        are propensities, checked for overlap.
     n_folds : int, default 5
         Number of cross-fitting folds, between 1 and the number of rows.
         ``n_folds=1`` means no sample splitting: the learners are fitted and
@@ -69,7 +91,8 @@ def dml(
         Repeat the cross-fitting with this many random fold assignments and
         aggregate by the median (see Notes). Needs ``n_folds >= 2``.
     rng : None, int or numpy.random.Generator
-        Seed or generator for the fold assignment; pass one for a
+        Seed or generator for the fold assignment (each repeat draws the
+        ``random_state`` of a shuffled ``KFold`` from it); pass one for a
         reproducible estimate.
     alpha : float, default 0.05
         The interval has level :math:`1 - \alpha`.
@@ -77,21 +100,29 @@ def dml(
     Returns
     -------
     EffectEstimate
-        Estimand ``"ATE"``: the constant effect :math:`\theta` of the
-        partially linear model (see Notes for what it means when effects
-        vary). ``n_treated`` counts units with a nonzero treatment.
+        Estimand ``"PLR θ (variance-weighted)"``: the coefficient
+        :math:`\theta` of the partially linear model, the effect if it is
+        constant and a variance-weighted average of the effects if they
+        vary (see Notes; it is not the ATE then). ``n_treated`` counts
+        units with a nonzero treatment.
 
     Raises
     ------
     ValueError
         If a column is missing, non-numeric, or holds NaN or infinite
-        values; if the treatment or outcome is also a covariate; if the
-        treatment has no variation left once the covariates are partialled
-        out; if ``n_folds`` or ``n_repeats`` is out of range; or if a
-        classifier is given for a column that is not 0/1.
+        values; if the treatment or outcome is also a covariate; if a
+        covariate is constant or collinear with others; if the treatment
+        has no variation left once the covariates are partialled out; if
+        ``n_folds`` or ``n_repeats`` is out of range; if a classifier is
+        given for a column that is not 0/1; or if a classifier
+        ``treatment_learner`` gives propensities of exactly 0 or 1, or is a
+        ``LogisticRegression`` facing separated data (propensities within
+        0.01 of 0 or 1 warn, ``PositivityWarning``).
     TypeError
         If a learner lacks ``fit`` or ``predict`` (or, for a classifier,
-        ``predict_proba``).
+        ``predict_proba``; or, with ``n_folds >= 2``, ``get_params``); if
+        ``n_folds`` or ``n_repeats`` is not an integer or ``rng`` not a
+        seed or Generator.
 
     Notes
     -----
@@ -129,9 +160,7 @@ def dml(
     through their product, so learners converging faster than
     :math:`n^{-1/4}` leave :math:`\sqrt n(\hat\theta - \theta)`
     asymptotically normal; cross-fitting removes the overfitting bias of
-    evaluating a learner on its own training rows. (Bare
-    ``LinearRegression`` learners, the default, are fitted from per-fold QR
-    factors in one pass: the same numbers, several times faster.)
+    evaluating a learner on its own training rows.
 
     **Frisch--Waugh--Lovell.** With ``n_folds=1`` and ``LinearRegression``
     learners, :math:`\tilde y` and :math:`\tilde v` are the OLS residuals of
@@ -186,7 +215,7 @@ def dml(
     >>> est = dml(df, treatment="t", outcome="y",
     ...           covariates="x + I(x**2) + np.sin(x)", rng=1)
     >>> round(est.estimate, 1), est.estimand
-    (2.0, 'ATE')
+    (2.0, 'PLR θ (variance-weighted)')
 
     Without sample splitting and with linear learners it is OLS
     (Frisch--Waugh--Lovell):
@@ -199,66 +228,36 @@ def dml(
     True
     """
     alpha = _checks.check_alpha(alpha)
-    _checks.require_frame(df)
-    _checks.require_columns(df, treatment=treatment, outcome=outcome)
-    t = _finite_column(df, treatment, "treatment")
-    y = _finite_column(df, outcome, "outcome")
-    X = _covariate_array(df, covariates, treatment, outcome)
-    n = len(y)
-    n_folds = _check_count(n_folds, "n_folds", 1, n)
-    n_repeats = _check_count(n_repeats, "n_repeats", 1, None)
+    t, y, matrix = _dml_inputs(df, treatment, outcome, covariates)
+    X = matrix.to_numpy(dtype=np.float64)
+    n_folds = _checks.check_count(n_folds, "n_folds", minimum=1,
+                                  maximum=len(y))
+    n_repeats = _checks.check_count(n_repeats, "n_repeats")
     if n_repeats > 1 and n_folds == 1:
         raise ValueError(
             "n_repeats > 1 needs n_folds >= 2: without sample splitting "
             "every repeat gives the same estimate"
         )
-    if np.ptp(t) == 0:
-        raise ValueError(
-            f"treatment column {treatment!r} is constant; its effect "
-            "cannot be estimated"
-        )
-    outcome_learner = _check_learner(outcome_learner, "outcome_learner")
-    treatment_learner = _check_learner(treatment_learner, "treatment_learner")
-    _check_classifier_target(outcome_learner, "outcome_learner", y, outcome)
-    _check_classifier_target(
-        treatment_learner, "treatment_learner", t, treatment
-    )
-
-    generator = np.random.default_rng(rng)
+    learners = _dml_learners(outcome_learner, treatment_learner, n_folds,
+                             (y, outcome), (t, treatment))
+    if is_classifier(learners[1]):
+        check_logistic_separation(learners[1], matrix, t)
+    generator = _checks.check_rng(rng)
     thetas, std_errors = [], []
     for _ in range(n_repeats):
-        folds = _fold_ids(n, n_folds, generator)
-        if _plain_ols(outcome_learner) and _plain_ols(treatment_learner):
-            ell, m = _ols_cross_fit(X, y, t, folds, n_folds)
-        else:
-            ell = _cross_fit(outcome_learner, X, y, folds, n_folds)
-            m = _cross_fit(treatment_learner, X, t, folds, n_folds)
-        y_res, t_res = y - ell, t - m
-        if not t_res @ t_res > 1e-20 * np.sum((t - t.mean()) ** 2):
-            raise ValueError(
-                f"treatment column {treatment!r} has no variation left "
-                "once the covariates are partialled out: the covariates "
-                "predict it exactly (is it, or a copy, among them?)"
-            )
-        theta, std_error = partialling_out(y_res, t_res)
+        folds = None if n_folds == 1 else KFold(
+            n_folds, shuffle=True,
+            random_state=int(generator.integers(2**32)))
+        theta, std_error = _partial_out(learners, X, y, t, folds, treatment)
         thetas.append(theta)
         std_errors.append(std_error)
     thetas, std_errors = np.array(thetas), np.array(std_errors)
     theta = np.median(thetas)
     std_error = np.sqrt(np.median(std_errors**2 + (thetas - theta) ** 2))
-
-    split = (
-        "no sample splitting" if n_folds == 1
-        else f"{n_folds}-fold cross-fitting"
-        + (f" x {n_repeats} repeats, median" if n_repeats > 1 else "")
-    )
-    names = (type(outcome_learner).__name__,
-             type(treatment_learner).__name__)
     return EffectEstimate.from_normal(
-        "ATE", theta, std_error, n=n, n_treated=int(np.count_nonzero(t)),
-        method=f"DML partialling out ({split}; outcome {names[0]}, "
-               f"treatment {names[1]})",
-        alpha=alpha,
+        ESTIMAND, theta, std_error, n=len(y),
+        n_treated=int(np.count_nonzero(t)),
+        method=_method(n_folds, n_repeats, learners), alpha=alpha,
     )
 
 
@@ -311,142 +310,88 @@ def partialling_out(
 
 # --- helpers ----------------------------------------------------------------
 
-def _finite_column(df, column, role) -> np.ndarray:
-    values = _checks.numeric_column(df, column, role)
-    if not np.isfinite(values).all():
-        raise ValueError(f"{role} column {column!r} holds infinite values")
-    return values
-
-
-def _covariate_array(df, covariates, treatment, outcome) -> np.ndarray:
-    from causal_lib._design import covariate_matrix
-
-    X = covariate_matrix(df, covariates, intercept=False)
-    for role, column in (("treatment", treatment), ("outcome", outcome)):
-        if column in X.columns:
-            raise ValueError(
-                f"{role} column {column!r} is also among the covariates; "
-                "adjust only for variables determined before treatment"
-            )
-    if X.shape[1] == 0:
+def _dml_inputs(df, treatment, outcome, covariates):
+    """Finite treatment and outcome columns and the covariate matrix."""
+    _checks.require_frame(df)
+    _checks.require_columns(df, treatment=treatment, outcome=outcome)
+    _checks.distinct_columns(treatment=treatment, outcome=outcome)
+    _checks.not_covariates(covariates, df.columns, treatment=treatment,
+                           outcome=outcome)
+    t = _checks.numeric_column(df, treatment, "treatment")
+    y = _checks.numeric_column(df, outcome, "outcome")
+    if np.ptp(t) == 0:
+        raise ValueError(
+            f"treatment column {treatment!r} is constant; its effect "
+            "cannot be estimated"
+        )
+    matrix = covariate_matrix(df, covariates, intercept=False)
+    if matrix.shape[1] == 0:
         raise ValueError(
             f"covariates {covariates!r} give no columns besides an intercept"
         )
-    values = X.to_numpy(dtype=np.float64)
-    finite = np.isfinite(values).all(axis=0)
-    if not finite.all():
+    # Checked with an intercept, which the learners fit themselves, so a
+    # full set of category indicators counts as collinear.
+    check_design(matrix.assign(Intercept=1.0), covariates)
+    return t, y, matrix
+
+
+def _dml_learners(outcome_learner, treatment_learner, n_folds, *targets):
+    """Checked (outcome, treatment) learners; ``targets`` are
+    ``(values, column)`` pairs in the same order."""
+    checked = []
+    for learner, role, (values, column) in zip(
+            (outcome_learner, treatment_learner),
+            ("outcome_learner", "treatment_learner"), targets):
+        learner = check_learner(learner, role)
+        check_classifier_target(learner, role, values, column)
+        if n_folds > 1 and not callable(getattr(learner, "get_params", None)):
+            raise TypeError(
+                f"{role} {learner!r} has no get_params, so it cannot be "
+                "copied for each fold (sklearn.base.clone); subclass "
+                "sklearn.base.BaseEstimator, or use n_folds=1"
+            )
+        checked.append(learner)
+    return tuple(checked)
+
+
+def _cross_fit(learner, X, target, folds) -> np.ndarray:
+    """Out-of-fold predictions; in-sample ones when ``folds`` is None."""
+    if folds is None:
+        return predict(clone(learner, safe=False).fit(X, target), X)
+    if is_classifier(learner):
+        # Columns follow the sorted classes of the 0/1 target: 1 is last.
+        proba = cross_val_predict(learner, X, target, cv=folds,
+                                  method="predict_proba")
+        return proba[:, -1]
+    fitted = cross_val_predict(learner, X, target, cv=folds)
+    return np.asarray(fitted, dtype=float).ravel()
+
+
+def _partial_out(learners, X, y, t, folds, treatment):
+    """One cross-fitting pass: residualise, check, solve the score."""
+    outcome_learner, treatment_learner = learners
+    y_res = y - _cross_fit(outcome_learner, X, y, folds)
+    m = _cross_fit(treatment_learner, X, t, folds)
+    if is_classifier(treatment_learner):
+        _checks.check_overlap(
+            m, t, estimand="ATE", name="in-sample propensity"
+            if folds is None else "cross-fitted propensity")
+    t_res = t - m
+    if not t_res @ t_res > 1e-20 * np.sum((t - t.mean()) ** 2):
         raise ValueError(
-            f"covariate column {X.columns[~finite][0]!r} holds infinite "
-            "values"
+            f"treatment column {treatment!r} has no variation left "
+            "once the covariates are partialled out: the covariates "
+            "predict it exactly (is it, or a copy, among them?)"
         )
-    return values
+    return partialling_out(y_res, t_res)
 
 
-def _check_count(value, name, low, high) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high} (the number of rows)" \
-            if high is not None else f"at least {low}"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return int(value)
-
-
-def _check_learner(learner, role):
-    if learner is None:
-        from sklearn.linear_model import LinearRegression
-
-        return LinearRegression()
-    missing = [m for m in ("fit", "predict")
-               if not callable(getattr(learner, m, None))]
-    if missing or isinstance(learner, type):
-        what = "is a class, not an instance" if isinstance(learner, type) \
-            else f"lacks {' and '.join(missing)}"
-        raise TypeError(
-            f"{role} must be a scikit-learn style estimator instance with "
-            f"fit and predict methods, such as LinearRegression(); got "
-            f"{learner!r}, which {what}"
-        )
-    return learner
-
-
-def _is_classifier(learner) -> bool:
-    from sklearn.base import is_classifier
-
-    # Objects that merely have fit/predict carry no scikit-learn tags.
-    return hasattr(learner, "__sklearn_tags__") and is_classifier(learner)
-
-
-def _check_classifier_target(learner, role, values, column):
-    if not _is_classifier(learner):
-        return
-    if not np.isin(values, (0.0, 1.0)).all():
-        raise ValueError(
-            f"{role} is a classifier but column {column!r} is not 0/1; "
-            "use a regressor"
-        )
-    if not callable(getattr(learner, "predict_proba", None)):
-        raise TypeError(
-            f"{role} is a classifier without predict_proba; DML needs "
-            "predicted probabilities, not labels"
-        )
-
-
-def _fold_ids(n: int, n_folds: int, rng: np.random.Generator) -> np.ndarray:
-    """Random fold labels 0..n_folds-1 whose sizes differ by at most one."""
-    folds = np.empty(n, dtype=np.intp)
-    folds[rng.permutation(n)] = np.arange(n) % n_folds
-    return folds
-
-
-def _cross_fit(learner, X, target, folds, n_folds) -> np.ndarray:
-    """Out-of-fold predictions (in-sample ones when ``n_folds == 1``)."""
-    from sklearn.base import clone
-
-    def predict(model, rows):
-        if _is_classifier(model):
-            proba = model.predict_proba(rows)
-            return proba[:, list(model.classes_).index(1.0)]
-        return model.predict(rows)
-
-    if n_folds == 1:
-        model = clone(learner, safe=False).fit(X, target)
-        return np.asarray(predict(model, X), dtype=float).ravel()
-    fitted = np.empty_like(target)
-    for k in range(n_folds):
-        test = folds == k
-        model = clone(learner, safe=False).fit(X[~test], target[~test])
-        fitted[test] = np.asarray(predict(model, X[test]), float).ravel()
-    return fitted
-
-
-def _plain_ols(learner) -> bool:
-    from sklearn.linear_model import LinearRegression
-
-    if type(learner) is not LinearRegression:
-        return False
-    params = learner.get_params()
-    return params["fit_intercept"] and not params["positive"]
-
-
-def _ols_cross_fit(X, y, t, folds, n_folds):
-    r"""Out-of-fold OLS predictions of ``y`` and ``t``, both at once.
-
-    The same numbers as cloning ``LinearRegression`` per fold, several
-    times faster: each fold's rows of :math:`A = [1, X, y, t]` are reduced
-    once to the triangular factor :math:`R_k` of a Householder QR. Since
-    :math:`A_{-k}^\top A_{-k} = \sum_{j \ne k} R_j^\top R_j`, the fit on the
-    other folds is the small least-squares problem on their stacked
-    factors, as stable as one on the rows themselves.
-    """
-    A = np.column_stack([np.ones_like(y), X, y, t])
-    p = A.shape[1] - 2
-    factors = [np.linalg.qr(A[folds == k], mode="r") for k in range(n_folds)]
-    fitted = np.empty((len(y), 2))
-    for k in range(n_folds):
-        train = factors[:k] + factors[k + 1:] if n_folds > 1 else factors
-        stacked = np.vstack(train)
-        coef = np.linalg.lstsq(stacked[:, :p], stacked[:, p:], rcond=None)[0]
-        rows = folds == k
-        fitted[rows] = A[rows, :p] @ coef
-    return fitted[:, 0], fitted[:, 1]
+def _method(n_folds, n_repeats, learners) -> str:
+    split = (
+        "no sample splitting" if n_folds == 1
+        else f"{n_folds}-fold cross-fitting"
+        + (f" x {n_repeats} repeats, median" if n_repeats > 1 else "")
+    )
+    names = [type(learner).__name__ for learner in learners]
+    return (f"DML partialling out ({split}; outcome {names[0]}, "
+            f"treatment {names[1]})")

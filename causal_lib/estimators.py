@@ -11,49 +11,81 @@ import numpy as np
 import pandas as pd
 
 from causal_lib import _checks
+from causal_lib._checks import EXTREME_PROPENSITY, PositivityWarning
+from causal_lib._design import check_design, covariate_matrix, fit_logit
+from causal_lib._scores import aipw_ate_scores, aipw_att_terms
 from causal_lib.estimate import EffectEstimate
 
-# Rows handled per step when accumulating moments: small enough to stay in
-# the CPU cache, so ten million rows cost about one pass over memory.
+__all__ = [
+    "EXTREME_PROPENSITY",
+    "PositivityWarning",
+    "aipw",
+    "difference_in_means",
+    "ipw",
+    "propensity_score",
+    "regression_adjustment",
+]
+
+
+def _treatment_and_outcome(df, treatment, outcome, **more_roles):
+    """Check the frame and the role columns; return treatment and outcome.
+
+    ``outcome`` may be None (propensity models need none); ``more_roles``
+    names further columns (e.g. ``propensity``) that must exist and play
+    no other role.
+    """
+    _checks.require_frame(df)
+    roles = {"treatment": treatment, "outcome": outcome, **more_roles}
+    roles = {role: col for role, col in roles.items() if col is not None}
+    _checks.require_columns(df, **roles)
+    _checks.distinct_columns(**roles)
+    t = _checks.treatment_column(df, treatment)
+    _checks.check_arms(np.bincount(t, minlength=2), treatment, minimum=2)
+    if outcome is None:
+        return t, None
+    return t, _checks.numeric_column(df, outcome, "outcome")
+
+
+def _design(df, covariates, **roles):
+    """The checked covariate design with an intercept, as a frame and an
+    array; ``roles`` (treatment, outcome) may not be among the covariates.
+    """
+    _checks.not_covariates(covariates, df.columns, **roles)
+    matrix = covariate_matrix(df, covariates)
+    if "Intercept" not in matrix.columns:  # a formula with "- 1"
+        matrix.insert(0, "Intercept", 1.0)
+    return matrix, check_design(matrix, covariates)
+
+
+# Rows per block in _arm_moments: a block's temporaries stay in the CPU
+# cache. Kept for speed: on bench_estimators (10^7 rows) difference_in_means
+# takes 1.1-2.0x one np.bincount pass this way and 3.7-5.5x with the plain
+# y[t == a].mean() / .var(ddof=1), whose boolean selections copy y twice
+# (measured with the checks included, same session).
 _CHUNK = 8192
 
 
-def _treatment_array(df: pd.DataFrame, treatment: str) -> np.ndarray:
-    """The treatment column as a 0/1 array (fast path for integer dtypes)."""
-    values = df[treatment].to_numpy()
-    if values.dtype.kind == "b":
-        return values
-    if values.dtype.kind in "iu" and len(values):
-        if values.min() >= 0 and values.max() <= 1:
-            return values
-    return _checks.binary_column(df, treatment, "treatment")
+def _arm_moments(t, y):
+    r"""Sizes, means and variances (divisor :math:`n - 1`) of ``y`` per arm.
 
-
-def _arm_moments(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    r"""Counts, means and unbiased variances of ``y`` in arms 0 and 1.
-
-    Sums are taken around a pilot centre :math:`c` (the mean of the first
-    rows) so that :math:`\sum (y - c)^2 - n(\bar y - c)^2` does not lose
-    precision when the outcome's mean is large relative to its spread.
+    The same numbers as ``y[t == a].mean()`` and ``y[t == a].var(ddof=1)``
+    for arms :math:`a = 0, 1`, from sums accumulated block by block.
+    Deviations are taken from a centre :math:`c` (the first rows' mean) so
+    that :math:`\sum (y - c)^2 - n(\bar y - c)^2` keeps its precision when
+    the mean is large relative to the spread.
     """
-    centre = float(np.mean(y[:1000]))
-    total = np.zeros(5)
-    # NaN or inf in y make the totals non-finite; the caller checks that
-    # once instead of scanning y for them up front.
-    with np.errstate(invalid="ignore", over="ignore"):
-        for start in range(0, len(y), _CHUNK):
-            arm = t[start:start + _CHUNK].astype(np.float64)
-            z = y[start:start + _CHUNK] - centre
-            z2 = z * z
-            total += (arm.sum(), z.sum(), arm @ z, z2.sum(), arm @ z2)
-    n1, s_all, s1, q_all, q1 = total
-    counts = np.array([len(y) - n1, n1])
-    sums = np.array([s_all - s1, s1])
-    squares = np.array([q_all - q1, q1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = sums / counts
-        variances = (squares - sums * means) / (counts - 1)
-    return counts, centre + means, np.maximum(variances, 0.0), total
+    centre = y[:1000].mean()
+    sums = np.zeros((2, 2))  # rows: arm; columns: sum of z, sum of z**2
+    for start in range(0, len(y), _CHUNK):
+        z = y[start:start + _CHUNK] - centre
+        treated = t[start:start + _CHUNK].astype(np.float64)
+        block = np.array([z.sum(), z @ z])
+        in_treated = np.array([treated @ z, treated @ (z * z)])
+        sums += [block - in_treated, in_treated]
+    counts = np.bincount(t, minlength=2)
+    means = sums[:, 0] / counts
+    variances = (sums[:, 1] - counts * means**2) / (counts - 1)
+    return counts, centre + means, np.maximum(variances, 0.0)
 
 
 def difference_in_means(
@@ -84,8 +116,10 @@ def difference_in_means(
     Raises
     ------
     ValueError
-        If a column is missing, the treatment is not 0/1, a used column
-        holds NaN or infinite values, or an arm has fewer than two units.
+        If a column is missing, treatment and outcome are the same column,
+        the treatment is not 0/1 numbers or booleans (a categorical or
+        string column must be recoded first), a used column holds NaN or
+        infinite values, or an arm has fewer than two units.
 
     Notes
     -----
@@ -122,21 +156,9 @@ def difference_in_means(
     >>> round(est.std_error, 4)  # sqrt(4/3 + 1/3)
     1.291
     """
-    _checks.require_frame(df)
-    _checks.require_columns(df, treatment=treatment, outcome=outcome)
+    t, y = _treatment_and_outcome(df, treatment, outcome)
     alpha = _checks.check_alpha(alpha)
-    t = _treatment_array(df, treatment)
-    y = df[outcome].to_numpy()
-    if y.dtype.kind not in "fiub":
-        y = _checks.numeric_column(df, outcome, "outcome")
-    y = y.astype(np.float64, copy=False)
-    counts, means, variances, total = _arm_moments(t, y)
-    if not np.isfinite(total).all():
-        _checks.numeric_column(df, outcome, "outcome")  # names the NaN
-        raise ValueError(
-            f"outcome column {outcome!r} holds infinite values"
-        )
-    _checks.check_arms(counts, treatment, minimum=2)
+    counts, means, variances = _arm_moments(t, y)
     estimate = means[1] - means[0]
     std_error = np.sqrt(variances[1] / counts[1] + variances[0] / counts[0])
     return EffectEstimate.from_normal(
@@ -152,42 +174,58 @@ def difference_in_means(
 
 # --- observational estimators ----------------------------------------------
 
-#: Estimated propensities closer than this to 0 or 1 trigger a warning.
-EXTREME_PROPENSITY = 0.01
+def _propensity(df, t, covariates, propensity, **roles):
+    """Known scores from the ``propensity`` column, or logistic ones fitted
+    on ``covariates``: the scores, their name for messages, and the logit
+    design (None for known scores).
+    """
+    if propensity is not None:
+        e = _checks.numeric_column(df, propensity, "propensity")
+        return e, f"propensity column {propensity!r}", None
+    matrix, X = _design(df, covariates, **roles)
+    _, e = fit_logit(t, matrix)
+    return e, "estimated propensity", X
 
 
-class PositivityWarning(UserWarning):
-    """Some units have estimated propensities very close to 0 or 1."""
+# Weights w_a(e) of arm a and their derivatives dw_a/de, by estimand.
+_WEIGHTS = {
+    "ATE": ((lambda e: 1 / e, lambda e: -1 / e**2),
+            (lambda e: 1 / (1 - e), lambda e: 1 / (1 - e) ** 2)),
+    "ATT": ((lambda e: np.ones_like(e), lambda e: np.zeros_like(e)),
+            (lambda e: e / (1 - e), lambda e: 1 / (1 - e) ** 2)),
+    "ATC": ((lambda e: (1 - e) / e, lambda e: -1 / e**2),
+            (lambda e: np.ones_like(e), lambda e: np.zeros_like(e))),
+}
 
 
-def _prepare(df, treatment, outcome=None, **more_roles):
-    """Validate the frame and columns; return treatment (and outcome)."""
-    _checks.require_frame(df)
-    roles = {"treatment": treatment}
-    if outcome is not None:
-        roles["outcome"] = outcome
-    roles.update({k: v for k, v in more_roles.items() if v is not None})
-    _checks.require_columns(df, **roles)
-    t = _checks.binary_column(df, treatment, "treatment")
-    _checks.check_arms(np.bincount(t, minlength=2), treatment, minimum=2)
-    if outcome is None:
-        return t
-    return t, _checks.numeric_column(df, outcome, "outcome")
+def _ipw_arm(arm, t, y, e, X, estimand, normalize):
+    r"""Weighted mean of arm ``arm`` and its influence function.
 
-
-def _check_estimand(estimand: str, allowed=("ATE", "ATT", "ATC")) -> str:
-    if estimand not in allowed:
-        raise ValueError(
-            f"estimand must be one of {', '.join(allowed)}; got {estimand!r}"
-        )
-    return estimand
-
-
-def _fit_logit(t: np.ndarray, X: np.ndarray):
-    import statsmodels.api as sm
-
-    fit = sm.Logit(t, X).fit(method="newton", disp=0, maxiter=100)
-    return fit.params, fit.predict(X)
+    The influence function comes from the arm's estimating equation
+    :math:`\sum_i \psi_i = 0`, corrected, when ``X`` is given, for the
+    logistic fit of :math:`e` (the stacked M-estimator's sandwich).
+    """
+    n = len(y)
+    w, dw = _WEIGHTS[estimand][1 - arm]
+    in_arm = t == arm
+    # check_overlap rules out the scores that would divide by zero here.
+    weight = np.where(in_arm, w(e), 0.0)
+    dweight = np.where(in_arm, dw(e), 0.0)
+    if normalize:
+        d, dd = weight, dweight
+    else:
+        d = {"ATE": np.ones(n), "ATT": t.astype(float),
+             "ATC": 1.0 - t}[estimand]
+        dd = np.zeros(n)
+    mu = np.sum(weight * y) / np.sum(d)
+    psi = weight * y - mu * d
+    if X is not None:
+        # psi depends on gamma only through e, and de/dgamma = e (1 - e) x.
+        grad = ((dweight * y - mu * dd) * e * (1 - e)) @ X / n
+        hessian = -(X * (e * (1 - e))[:, None]).T @ X / n
+        score = X * (t - e)[:, None]
+        psi = psi - score @ np.linalg.solve(hessian, grad)
+    return mu, psi / np.mean(d)
 
 
 def propensity_score(
@@ -210,11 +248,23 @@ def propensity_score(
     pandas.Series
         :math:`\hat e(x_i)`, named ``"propensity"``, with ``df``'s index.
 
+    Raises
+    ------
+    ValueError
+        If a column is missing, the treatment is not 0/1 or among the
+        covariates, a covariate is NaN, infinite, constant or collinear
+        with the others (each named), or the logistic fit shows perfect or
+        quasi-complete separation (the covariates are named; no finite
+        maximum-likelihood estimate exists).
+
     Notes
     -----
     Fits :math:`P(T = 1 \mid X = x) = 1 / (1 + e^{-x^\top\gamma})` by
     maximum likelihood with statsmodels (``Logit``, Newton's method), with
-    an intercept. The propensity score is a balancing score: given
+    an intercept (added if a formula removes it). The scores are
+    returned for inspection, without the overlap warning that
+    :func:`ipw` and :func:`aipw` give. The propensity score is a balancing
+    score: given
     :math:`e(X)`, treatment is independent of :math:`X`
     (Rosenbaum and Rubin, 1983).
 
@@ -228,11 +278,9 @@ def propensity_score(
     >>> bool(e.is_monotonic_increasing)
     True
     """
-    from causal_lib._design import covariate_matrix
-
-    t = _prepare(df, treatment)
-    X = covariate_matrix(df, covariates)
-    _, e = _fit_logit(t, X.to_numpy())
+    t, _ = _treatment_and_outcome(df, treatment, None)
+    matrix, _ = _design(df, covariates, treatment=treatment)
+    _, e = fit_logit(t, matrix)
     return pd.Series(e, index=df.index, name="propensity")
 
 
@@ -264,6 +312,13 @@ def regression_adjustment(
     Returns
     -------
     EffectEstimate
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, treatment or outcome is among the
+        covariates, or a covariate is NaN, infinite, constant or collinear
+        with the others (each named).
 
     Notes
     -----
@@ -306,12 +361,11 @@ def regression_adjustment(
     """
     import statsmodels.api as sm
 
-    from causal_lib._design import covariate_matrix
-
-    _check_estimand(estimand)
+    estimand = _checks.check_estimand(estimand)
     alpha = _checks.check_alpha(alpha)
-    t, y = _prepare(df, treatment, outcome)
-    X = covariate_matrix(df, covariates, intercept=False).to_numpy()
+    t, y = _treatment_and_outcome(df, treatment, outcome)
+    matrix, X = _design(df, covariates, treatment=treatment, outcome=outcome)
+    X = X[:, matrix.columns != "Intercept"]
     population = {"ATE": np.ones_like(t, bool), "ATT": t == 1,
                   "ATC": t == 0}[estimand]
     centred = X - X[population].mean(axis=0)
@@ -324,71 +378,6 @@ def regression_adjustment(
         n_treated=int(t.sum()),
         method="regression adjustment (per-arm OLS, HC2 SE)", alpha=alpha,
     )
-
-
-def _propensity_values(df, t, covariates, propensity):
-    """Propensities and, when estimated here, the logit design and fit."""
-    if (covariates is None) == (propensity is None):
-        raise ValueError(
-            "give exactly one of covariates= (to estimate the propensity "
-            "score) or propensity= (a column of known scores)"
-        )
-    if propensity is not None:
-        _checks.require_columns(df, propensity=propensity)
-        e = _checks.numeric_column(df, propensity, "propensity")
-        return e, None
-    from causal_lib._design import covariate_matrix
-
-    X = covariate_matrix(df, covariates).to_numpy()
-    _, e = _fit_logit(t, X)
-    return e, X
-
-
-def _check_positivity(e, t, column, estimand):
-    """Exact 0/1 propensities where divided are errors; near ones warn."""
-    divides_by_e = estimand in ("ATE", "ATC")
-    divides_by_1_minus_e = estimand in ("ATE", "ATT")
-    if (e < 0).any() or (e > 1).any():
-        raise ValueError(
-            f"propensity column {column!r} has values outside [0, 1]"
-        )
-    if divides_by_e and (e[t == 1] <= 0).any():
-        raise ValueError(
-            f"propensity {column!r} is 0 for {int((e[t == 1] <= 0).sum())} "
-            "treated unit(s); their weight 1/e is infinite"
-        )
-    if divides_by_1_minus_e and (e[t == 0] >= 1).any():
-        raise ValueError(
-            f"propensity {column!r} is 1 for {int((e[t == 0] >= 1).sum())} "
-            "control unit(s); their weight 1/(1 - e) is infinite"
-        )
-    # Only units whose weight divides by a tiny number make weights
-    # explode: treated units with e near 0, controls with e near 1.
-    extreme = (divides_by_e & (t == 1) & (e < EXTREME_PROPENSITY)) | (
-        divides_by_1_minus_e & (t == 0) & (e > 1 - EXTREME_PROPENSITY)
-    )
-    if extreme.any():
-        import warnings
-
-        warnings.warn(
-            f"{int(extreme.sum())} unit(s) have propensity within "
-            f"{EXTREME_PROPENSITY} of 0 or 1 where {estimand} weights divide"
-            " by it: the estimate is unstable. Inspect overlap and consider "
-            "trimming (causal_lib.trim_by_propensity) or another estimand.",
-            PositivityWarning,
-            stacklevel=3,
-        )
-
-
-# Weights w_a(e) of arm a and their derivatives dw_a/de, by estimand.
-_WEIGHTS = {
-    "ATE": ((lambda e: 1 / e, lambda e: -1 / e**2),
-            (lambda e: 1 / (1 - e), lambda e: 1 / (1 - e) ** 2)),
-    "ATT": ((lambda e: np.ones_like(e), lambda e: np.zeros_like(e)),
-            (lambda e: e / (1 - e), lambda e: 1 / (1 - e) ** 2)),
-    "ATC": ((lambda e: (1 - e) / e, lambda e: -1 / e**2),
-            (lambda e: np.ones_like(e), lambda e: np.zeros_like(e))),
-}
 
 
 def ipw(
@@ -428,13 +417,19 @@ def ipw(
     Raises
     ------
     ValueError
-        For bad columns, or a propensity of exactly 0 (treated units) or 1
-        (control units) where it is divided by.
+        For bad columns (treatment, outcome or propensity among the
+        covariates or equal to each other; NaN, infinite, constant or
+        collinear covariates), a propensity of exactly 0 or 1 where the
+        estimand needs that unit's missing outcome (ATE: either bound; ATT:
+        1; ATC: 0), or an estimated propensity model with perfect or
+        quasi-complete separation (its covariates named).
 
     Warns
     -----
     PositivityWarning
-        When some propensities lie within 0.01 of 0 or 1.
+        When some propensities lie within ``EXTREME_PROPENSITY`` (0.01) of
+        a bound the estimand needs (as above); the message counts them per
+        arm.
 
     Notes
     -----
@@ -479,46 +474,47 @@ def ipw(
     >>> ht.estimate  # (4/.5 + 2/.25)/4 - (1/.5 + 3/.25)/4
     0.5
     """
-    _check_estimand(estimand)
+    estimand = _checks.check_estimand(estimand)
     alpha = _checks.check_alpha(alpha)
-    t, y = _prepare(df, treatment, outcome)
-    e, X = _propensity_values(df, t, covariates, propensity)
-    _check_positivity(e, t, propensity or "estimated", estimand)
+    if (covariates is None) == (propensity is None):
+        raise ValueError(
+            "give exactly one of covariates= (to estimate the propensity "
+            "score) or propensity= (a column of known scores)"
+        )
+    t, y = _treatment_and_outcome(df, treatment, outcome,
+                                  propensity=propensity)
+    e, name, X = _propensity(df, t, covariates, propensity,
+                             treatment=treatment, outcome=outcome)
+    _checks.check_overlap(e, t, estimand=estimand, name=name)
+    mu1, phi1 = _ipw_arm(1, t, y, e, X, estimand, normalize)
+    mu0, phi0 = _ipw_arm(0, t, y, e, X, estimand, normalize)
     n = len(y)
-    phi = np.zeros(n)
-    mus = []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for arm, (w, dw) in zip((1, 0), _WEIGHTS[estimand]):
-            ind = (t == arm).astype(float)
-            weight = np.where(ind == 1, w(e), 0.0)
-            dweight = np.where(ind == 1, dw(e), 0.0)
-            if normalize:
-                d, dd = weight, dweight
-            else:
-                d = {"ATE": np.ones(n), "ATT": t.astype(float),
-                     "ATC": 1.0 - t}[estimand]
-                dd = np.zeros(n)
-            mu = np.sum(weight * y) / np.sum(d)
-            psi = weight * y - mu * d
-            if X is not None:
-                # Correct for estimating gamma: psi depends on gamma only
-                # through e, and de/dgamma = e (1 - e) x.
-                grad = ((dweight * y - mu * dd) * e * (1 - e)) @ X / n
-                hessian = -(X * (e * (1 - e))[:, None]).T @ X / n
-                score = X * (t - e)[:, None]
-                psi = psi - score @ np.linalg.solve(hessian, grad)
-            sign = 1 if arm == 1 else -1
-            phi += sign * psi / np.mean(d)
-            mus.append(mu)
-    estimate = mus[0] - mus[1]
-    std_error = np.sqrt(np.mean(phi**2) / n)
+    std_error = np.sqrt(np.mean((phi1 - phi0) ** 2) / n)
     kind = "Hajek" if normalize else "Horvitz-Thompson"
     source = "estimated" if X is not None else "known"
     return EffectEstimate.from_normal(
-        estimand, estimate, std_error, n=n, n_treated=int(t.sum()),
+        estimand, mu1 - mu0, std_error, n=n, n_treated=int(t.sum()),
         method=f"IPW ({kind}, {source} propensity, sandwich SE)",
         alpha=alpha,
     )
+
+
+def _arm_predictions(X, y, rows) -> np.ndarray:
+    """OLS of ``y`` on ``X`` in ``rows``, predicted for every unit."""
+    import statsmodels.api as sm
+
+    return X @ sm.OLS(y[rows], X[rows]).fit().params
+
+
+def _aipw_influence(y, t, mu0, mu1, e, estimand):
+    """The AIPW estimate and its estimated influence function."""
+    if estimand == "ATE":
+        scores = aipw_ate_scores(y, t, mu0, mu1, e)
+        estimate = scores.mean()
+        return estimate, scores - estimate
+    terms = aipw_att_terms(y, t, mu0, e)
+    estimate = terms.sum() / t.sum()
+    return estimate, (terms - t * estimate) / t.mean()
 
 
 def aipw(
@@ -555,6 +551,18 @@ def aipw(
     -------
     EffectEstimate
 
+    Raises
+    ------
+    ValueError
+        As :func:`ipw`: bad columns or covariate designs, propensities of
+        exactly 0 or 1 where the estimand needs that unit's missing outcome
+        (ATE: either bound; ATT: 1), or separation in the propensity model.
+
+    Warns
+    -----
+    PositivityWarning
+        As :func:`ipw`, for propensities within 0.01 of such a bound.
+
     Notes
     -----
     With outcome models :math:`\hat\mu_a(x)` and propensity
@@ -580,7 +588,9 @@ def aipw(
     estimated influence function :math:`\hat\varphi_i` (for the ATE the
     bracket minus :math:`\hat\tau`); because the score is orthogonal,
     estimating the nuisance models does not change its first-order variance
-    when both are correct.
+    when both are correct. Each inverse-weighted residual is computed for
+    its own arm's units only, so a control with :math:`\hat e = 0` (which
+    the ATT allows) contributes a finite term, not 0/0.
 
     References
     ----------
@@ -599,42 +609,28 @@ def aipw(
     ...            covariates=["x"]).estimate, 10)
     2.0
     """
-    from causal_lib._design import covariate_matrix
-
-    _check_estimand(estimand, allowed=("ATE", "ATT"))
+    estimand = _checks.check_estimand(estimand, allowed=("ATE", "ATT"))
     alpha = _checks.check_alpha(alpha)
-    t, y = _prepare(df, treatment, outcome)
     if propensity is not None and propensity_covariates is not None:
         raise ValueError(
             "give at most one of propensity_covariates= and propensity="
         )
-    X = covariate_matrix(df, covariates).to_numpy()
-    if propensity is None:
-        spec = covariates if propensity_covariates is None \
-            else propensity_covariates
-        e, _ = _propensity_values(df, t, spec, None)
+    t, y = _treatment_and_outcome(df, treatment, outcome,
+                                  propensity=propensity)
+    roles = {"treatment": treatment, "outcome": outcome}
+    matrix, X = _design(df, covariates, **roles)
+    if propensity is None and propensity_covariates is None:
+        # One design for both models: fit the logit on it directly.
+        _, e = fit_logit(t, matrix)
+        name = "estimated propensity"
     else:
-        e, _ = _propensity_values(df, t, None, propensity)
-    _check_positivity(e, t, propensity or "estimated", estimand)
-    mu = {}
-    for arm in (0, 1):
-        rows = t == arm
-        beta, *_ = np.linalg.lstsq(X[rows], y[rows], rcond=None)
-        mu[arm] = X @ beta
+        e, name, _ = _propensity(df, t, propensity_covariates, propensity,
+                                 **roles)
+    _checks.check_overlap(e, t, estimand=estimand, name=name)
+    mu0 = _arm_predictions(X, y, t == 0)
+    mu1 = _arm_predictions(X, y, t == 1)
+    estimate, phi = _aipw_influence(y, t, mu0, mu1, e, estimand)
     n = len(y)
-    if estimand == "ATE":
-        scores = (
-            mu[1] - mu[0]
-            + t * (y - mu[1]) / e
-            - (1 - t) * (y - mu[0]) / (1 - e)
-        )
-        estimate = scores.mean()
-        phi = scores - estimate
-    else:
-        share = t.mean()
-        terms = (t - (1 - t) * e / (1 - e)) * (y - mu[0])
-        estimate = terms.sum() / t.sum()
-        phi = (terms - t * estimate) / share
     std_error = np.sqrt(np.sum(phi**2) / (n - 1) / n)
     source = "logistic" if propensity is None else "known"
     return EffectEstimate.from_normal(

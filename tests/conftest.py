@@ -39,6 +39,11 @@ def chapter_paths() -> list[Path]:
     return booktools.toc_chapters(ROOT)
 
 
+def notebook_paths() -> list[Path]:
+    """Every executed page in the TOC: the chapters and the course guide."""
+    return booktools.toc_notebooks(ROOT)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """Build the whole book with -W into a temporary folder; return html/.

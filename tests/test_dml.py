@@ -8,15 +8,17 @@ import pytest
 import statsmodels.formula.api as smf
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from causal_lib import EffectEstimate
-from causal_lib.dml import dml, partialling_out
+from causal_lib._checks import PositivityWarning
+from causal_lib.dml import ESTIMAND, dml, partialling_out
 
 COVARIATES = ["age", "visits", "tenure"]
 # The correctly specified basis for plm() below.
@@ -104,9 +106,7 @@ def test_fwl_identity_equals_ols_coefficient_and_hc0_se(covariates, formula):
     assert "no sample splitting" in est.method
 
 
-def test_fwl_identity_through_generic_sklearn_path():
-    # A pipeline is not a bare LinearRegression, so it takes the
-    # clone/fit/predict route rather than the QR shortcut.
+def test_fwl_identity_through_a_pipeline():
     df = plm(300, np.random.default_rng(2))
     ols = smf.ols("minutes ~ slots + age + visits + tenure", data=df).fit()
     est = fit(df, n_folds=1, outcome_learner=make_pipeline(LinearRegression()),
@@ -116,7 +116,7 @@ def test_fwl_identity_through_generic_sklearn_path():
 
 @pytest.mark.parametrize("covariates", [COVARIATES, BASIS])
 @pytest.mark.parametrize("n_folds", [2, 5])
-def test_ols_shortcut_equals_cloned_linear_regressions(covariates, n_folds):
+def test_pipeline_equals_bare_linear_regression(covariates, n_folds):
     df = plm(500, np.random.default_rng(3))
     fast = fit(df, covariates=covariates, n_folds=n_folds, rng=7)
     slow = fit(df, covariates=covariates, n_folds=n_folds, rng=7,
@@ -129,17 +129,16 @@ def test_ols_shortcut_equals_cloned_linear_regressions(covariates, n_folds):
 def test_cross_fitting_by_hand():
     df = plm(200, np.random.default_rng(4))
     est = fit(df, n_folds=2, rng=0, covariates=["age", "visits"])
-    # The same folds, drawn the way dml draws them.
-    folds = np.empty(200, int)
-    folds[np.random.default_rng(0).permutation(200)] = np.arange(200) % 2
+    # The same folds, drawn the way dml draws them: a shuffled KFold
+    # seeded by one draw from the generator.
+    seed = int(np.random.default_rng(0).integers(2**32))
+    folds = KFold(2, shuffle=True, random_state=seed).split(df)
     X = df[["age", "visits"]].to_numpy()
-    res = {}
-    for col in ("minutes", "slots"):
-        out = np.empty(200)
-        for k in (0, 1):
-            model = LinearRegression().fit(X[folds != k], df[col][folds != k])
-            out[folds == k] = model.predict(X[folds == k])
-        res[col] = df[col].to_numpy() - out
+    res = {col: df[col].to_numpy().copy() for col in ("minutes", "slots")}
+    for train, test in folds:
+        for col in res:
+            model = LinearRegression().fit(X[train], df[col].iloc[train])
+            res[col][test] -= model.predict(X[test])
     theta = res["slots"] @ res["minutes"] / (res["slots"] @ res["slots"])
     assert est.estimate == pytest.approx(theta, abs=1e-12)
 
@@ -150,7 +149,8 @@ def test_recovers_theta_with_correct_basis_and_linear_learners():
     est = fit(plm(3_000, np.random.default_rng(10)), covariates=BASIS, rng=1)
     assert abs(est.estimate - 1.5) < 4 * est.std_error
     assert est.std_error < 0.05
-    assert (est.estimand, est.n) == ("ATE", 3_000)
+    assert (est.estimand, est.n) == ("PLR θ (variance-weighted)", 3_000)
+    assert est.estimand == ESTIMAND
 
 
 def test_recovers_theta_with_binary_treatment():
@@ -162,8 +162,11 @@ def test_recovers_theta_with_binary_treatment():
 
 def test_classifier_for_binary_treatment_uses_probabilities():
     df = plm(2_000, np.random.default_rng(12), binary=True)
-    est = fit(df, covariates=BASIS, rng=1,
-              treatment_learner=LogisticRegression())
+    # True propensities reach 0.996 here: the overlap check says so.
+    with pytest.warns(PositivityWarning,
+                      match="within 0.01 of 1 for 2 treated and 0 control"):
+        est = fit(df, covariates=BASIS, rng=1,
+                  treatment_learner=LogisticRegression())
     assert abs(est.estimate - 1.5) < 4 * est.std_error
     assert "treatment LogisticRegression" in est.method
 
@@ -332,8 +335,13 @@ def test_treatment_dtypes(kind):
         (lambda d: d.iloc[:0], {}, "df has no rows"),
         (lambda d: d, {"n_folds": 0}, "n_folds must be between 1 and 40"),
         (lambda d: d, {"n_folds": 41}, "n_folds must be between 1 and 40"),
-        (lambda d: d, {"n_folds": 2.0}, "n_folds must be an integer"),
-        (lambda d: d, {"n_folds": True}, "n_folds must be an integer"),
+        (lambda d: d.assign(tenure=1.0), {},
+         "covariate column 'tenure' is constant"),
+        (lambda d: d.assign(twice=2 * d["age"]),
+         {"covariates": ["age", "visits", "twice"]},
+         r"covariate column\(s\) '(age|twice)' are collinear"),
+        (lambda d: d, {"covariates": "C(platform, Treatment) - 1 + age"},
+         "collinear"),
         (lambda d: d, {"n_repeats": 0}, "n_repeats must be at least 1"),
         (lambda d: d, {"n_repeats": 2, "n_folds": 1}, "n_repeats > 1 needs"),
         (lambda d: d, {"alpha": 0.0}, "alpha"),
@@ -362,6 +370,57 @@ def test_learner_without_fit_predict_raises_type_error(role, learner,
                                                        message):
     with pytest.raises(TypeError, match=f"{role} must be .* {message}"):
         fit(tiny(), **{role: learner})
+
+
+# --- overlap of a classifier's propensities ---------------------------------
+
+class ExactPropensity(ClassifierMixin, BaseEstimator):
+    """Scores 1 for age > 1, where controls exist, and 1/2 elsewhere."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0.0, 1.0])
+        return self
+
+    def predict_proba(self, X):
+        e = np.where(X[:, 0] > 1, 1.0, 0.5)
+        return np.column_stack([1 - e, e])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(float)
+
+
+@pytest.mark.parametrize("n_folds", [1, 2])
+def test_classifier_propensity_of_exactly_1_raises(n_folds):
+    df = plm(400, np.random.default_rng(23), binary=True)
+    assert ((df["age"] > 1) & (df["slots"] == 0)).any()
+    with pytest.raises(ValueError, match="propensity is exactly 1 for"):
+        fit(df, treatment_learner=ExactPropensity(), n_folds=n_folds, rng=0)
+
+
+def test_logistic_propensity_on_separated_data_raises():
+    df = plm(400, np.random.default_rng(24)).assign(
+        slots=lambda d: (d["age"] + d["visits"] > 0).astype(int))
+    with pytest.raises(ValueError, match="quasi-complete separation on "
+                       r"covariates \['age', 'visits', 'tenure'\]"):
+        fit(df, treatment_learner=LogisticRegression(), rng=0)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"n_folds": 2.0}, "n_folds must be an integer"),
+    ({"n_folds": True}, "n_folds must be an integer"),
+    ({"n_repeats": 1.5}, "n_repeats must be an integer"),
+    ({"rng": "seven"}, "rng must be a seed"),
+    ({"outcome_learner": MinimalMean()}, "outcome_learner .* no get_params"),
+])
+def test_wrong_types_raise_type_error(kw, message):
+    with pytest.raises(TypeError, match=message):
+        fit(tiny(), **kw)
+
+
+def test_treatment_and_outcome_are_distinct():
+    with pytest.raises(ValueError, match="'minutes' is given as both"):
+        dml(tiny(), treatment="minutes", outcome="minutes",
+            covariates=["age"])
 
 
 def test_not_a_dataframe():

@@ -59,7 +59,7 @@ def test_integer_outcome():
     assert dim(df).estimate == pytest.approx(2.0)
 
 
-def test_many_rows_cross_chunk_boundaries():
+def test_many_rows_match_pandas():
     rng = np.random.default_rng(5)
     n = 50_001
     df = pd.DataFrame({"shown": rng.integers(0, 2, n),
@@ -124,6 +124,27 @@ def test_differs_from_pooled_ols_se_with_unequal_arms():
 def test_bad_input_raises_value_error(change, message):
     with pytest.raises(ValueError, match=message):
         dim(change(tiny()))
+
+
+# Bug: treatment="t", outcome="t" returned 1 +/- 0.
+def test_treatment_and_outcome_must_differ():
+    with pytest.raises(ValueError, match="column 'shown' is given as both "
+                       "treatment and outcome"):
+        difference_in_means(tiny(), treatment="shown", outcome="shown")
+
+
+# Bug: a categorical treatment was accepted here and nowhere else.
+@pytest.mark.parametrize("kind", ["category", "str", "object"])
+def test_treatment_must_be_numbers_or_booleans(kind):
+    df = tiny().astype({"shown": kind})
+    with pytest.raises(ValueError, match="treatment column 'shown' must "
+                       "hold 0/1 numbers or booleans"):
+        dim(df)
+
+
+def test_boolean_outcome_is_a_share():
+    df = tiny().assign(spend=[True, True, False, False, False, True, False])
+    assert dim(df).estimate == pytest.approx(2 / 3 - 1 / 4)
 
 
 def test_bad_alpha():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import zipfile
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from conftest import ROOT, chapter_paths
+from conftest import ROOT, booktools, chapter_paths
 
 import coursework
 
@@ -246,3 +247,26 @@ def test_checks_cannot_pass_on_a_blank_notebook(path):
         for check in (p for p in mine if p.kind == "check"):
             used = set(re.findall(r"\w+", check.source))
             assert used & names, (ex.label, check.source)
+
+
+def test_a_guide_is_executed_but_is_neither_chapter_nor_notebook(tmp_path):
+    guide = tmp_path / "guide.md"
+    guide.write_text(SAMPLE.replace("---\n\n", "kind: guide\n---\n\n", 1))
+    (tmp_path / "01-sample.md").write_text(SAMPLE)
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: guide\nparts:\n  - chapters:\n"
+        "      - file: guide\n      - file: 01-sample\n"
+    )
+    assert booktools.is_guide(guide.read_text())
+    assert not booktools.is_guide(SAMPLE)
+    assert not booktools.is_guide("# kind: guide\n")
+    assert not booktools.is_guide("---\nkind: guide\n")  # unterminated
+    assert booktools.is_notebook(guide) and not booktools.is_chapter(guide)
+    assert booktools.toc_notebooks(tmp_path) == [
+        guide, tmp_path / "01-sample.md"]
+    assert booktools.toc_chapters(tmp_path) == [tmp_path / "01-sample.md"]
+    app = SimpleNamespace(env=SimpleNamespace(doc2path=lambda doc: doc))
+    for path, linked in ((guide, False), (tmp_path / "01-sample.md", True)):
+        source = [path.read_text()]
+        booktools._link_notebooks(app, str(path), source)
+        assert ("student edition" in source[0]) == linked

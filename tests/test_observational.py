@@ -229,13 +229,15 @@ def test_aipw_is_doubly_robust(wrong):
 
 def test_propensity_zero_for_treated_is_an_error():
     df = tiny().assign(e=[0.0, 0.5, 0.25, 0.75, 0.8, 0.2])
-    with pytest.raises(ValueError, match="propensity 'e' is 0 for 1 treated"):
+    with pytest.raises(ValueError, match="propensity column 'e' is exactly "
+                       "0 for 1 treated and 0 control unit"):
         ipw(df, treatment="t", outcome="y", propensity="e")
 
 
 def test_propensity_one_for_control_is_an_error():
     df = tiny().assign(e=[0.5, 1.0, 0.25, 0.75, 0.8, 0.2])
-    with pytest.raises(ValueError, match="is 1 for 1 control"):
+    with pytest.raises(ValueError, match="is exactly 1 for 0 treated and 1 "
+                       "control"):
         ipw(df, treatment="t", outcome="y", propensity="e")
 
 
@@ -243,21 +245,101 @@ def test_propensity_one_for_control_is_fine_for_the_atc():
     df = tiny().assign(e=[0.5, 0.995, 0.25, 0.75, 0.8, 0.2])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ipw(df, treatment="t", outcome="y", propensity="e", estimand="ATC")
+        est = ipw(df, treatment="t", outcome="y", propensity="e",
+                  estimand="ATC")
+    assert np.isfinite(est.estimate) and np.isfinite(est.std_error)
 
 
-def test_small_propensity_of_a_control_does_not_warn_for_the_ate():
-    # A control's ATE weight is 1/(1 - e), harmless when e is near 0.
+def test_small_propensity_of_a_control_does_not_warn_for_the_att():
+    # The ATT needs only the treated units' control outcomes: a control
+    # that is almost never treated just gets a weight near 0.
     df = tiny().assign(e=[0.5, 0.005, 0.25, 0.75, 0.8, 0.2])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ipw(df, treatment="t", outcome="y", propensity="e")
+        est = ipw(df, treatment="t", outcome="y", propensity="e",
+                  estimand="ATT")
+    assert np.isfinite(est.estimate) and np.isfinite(est.std_error)
+
+
+def test_small_propensity_of_a_control_warns_for_the_ate():
+    # The ATE needs this control's outcome under treatment too, which
+    # treated units like it (weight 1/e, about 200) would have to supply.
+    df = tiny().assign(e=[0.5, 0.005, 0.25, 0.75, 0.8, 0.2])
+    with pytest.warns(PositivityWarning, match="0 treated and 1 control"):
+        est = ipw(df, treatment="t", outcome="y", propensity="e")
+    assert np.isfinite(est.estimate) and np.isfinite(est.std_error)
 
 
 def test_extreme_propensity_warns_with_count():
     df = tiny().assign(e=[0.005, 0.5, 0.25, 0.75, 0.8, 0.2])
-    with pytest.warns(PositivityWarning, match="1 unit"):
+    with pytest.warns(PositivityWarning, match="1 treated and 0 control"):
         ipw(df, treatment="t", outcome="y", propensity="e")
+
+
+# Bug: e equal to the treatment passed (every weight is 1), giving the raw
+# difference in means for ipw and NaN for aipw.
+@pytest.mark.parametrize("func", [ipw, aipw])
+@pytest.mark.parametrize("estimand", ["ATE", "ATT"])
+def test_propensity_equal_to_the_treatment_is_an_error(func, estimand):
+    df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0])
+    df["e"] = df.t.astype(float)
+    covariates = {"covariates": ["x"]} if func is aipw else {}
+    with pytest.raises(ValueError, match="propensity column 'e' is exactly"):
+        func(df, treatment="t", outcome="y", propensity="e",
+             estimand=estimand, **covariates)
+
+
+@pytest.mark.parametrize("func", [ipw, aipw])
+def test_near_bounds_warn_for_aipw_too(func):
+    df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0],
+                       e=[0.5, 0.5, 0.25, 0.995, 0.8, 0.2])
+    with pytest.warns(PositivityWarning, match="0 treated and 1 control"):
+        est = func(df, treatment="t", outcome="y", propensity="e",
+                   covariates=["x"] if func is aipw else None)
+    assert np.isfinite(est.estimate)
+
+
+def separated(n=200):
+    """x > 0 predicts the treatment exactly."""
+    x = np.random.default_rng(4).normal(size=n)
+    t = (x > 0).astype(int)
+    return pd.DataFrame({"t": t, "x": x, "y": x + 1.0 * t})
+
+
+# Bug: ipw gave the difference in means with a tight interval, aipw NaN.
+@pytest.mark.parametrize("func", [ipw, aipw, propensity_score])
+def test_separation_in_the_propensity_model_raises(func):
+    kw = {} if func is propensity_score else {"outcome": "y"}
+    with pytest.raises(ValueError,
+                       match="separation on covariates \\['x'\\]"):
+        func(separated(), treatment="t", covariates=["x"], **kw)
+
+
+def test_aipw_att_allows_a_control_at_zero():
+    # Bug: aipw divided every row, so t (y - mu1) / e was 0/0 = NaN for a
+    # control at e = 0, which the ATT allows (it never needs 1/e).
+    df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0],
+                       e=[0.5, 0.0, 0.25, 0.75, 0.8, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = aipw(df, treatment="t", outcome="y", covariates=["x"],
+                   propensity="e", estimand="ATT")
+    controls = df[df.t == 0]
+    beta = np.polyfit(controls.x, controls.y, 1)
+    resid = df.y - np.polyval(beta, df.x)
+    w = np.where(df.t == 1, 1.0, -df.e / (1 - df.e))
+    assert est.estimate == pytest.approx((w * resid).sum() / 3)
+    assert np.isfinite(est.std_error)
+
+
+def test_ipw_att_allows_a_control_at_zero():
+    df = tiny().assign(e=[0.5, 0.0, 0.25, 0.75, 0.8, 0.2])
+    est = ipw(df, treatment="t", outcome="y", propensity="e",
+              estimand="ATT")
+    odds = np.array([0.0, 0.75 / 0.25, 0.2 / 0.8])
+    assert est.estimate == pytest.approx(4.0 - (odds * [1, 3, 2]).sum()
+                                         / odds.sum())
+    assert np.isfinite(est.std_error)
 
 
 @pytest.mark.parametrize(
@@ -293,6 +375,103 @@ def test_covariate_errors_name_the_column(func, covariates, message):
     df["x_nan"] = df.x.where(df.index != 5)
     with pytest.raises(ValueError, match=message):
         func(df, treatment="t", outcome="y", covariates=covariates)
+
+
+ALL = [propensity_score, regression_adjustment, ipw, aipw]
+
+
+def call(func, df, covariates, **kw):
+    if func is not propensity_score:
+        kw["outcome"] = "y"
+    return func(df, treatment="t", covariates=covariates, **kw)
+
+
+# Bug: inf surfaced as statsmodels' MissingDataError with no column named,
+# constant or collinear covariates as numpy's LinAlgError.
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize(
+    "covariates, message",
+    [(["x", "x_inf"], "covariate column 'x_inf' holds infinite"),
+     ("x + x_inf", "covariate column 'x_inf' holds infinite"),
+     (["x", "one"], "covariate column 'one' is constant"),
+     ("x + one", "covariate column 'one' is constant"),
+     (["x", "z", "x_plus_z"], "collinear"),
+     ("x + z + I(x + z)", "collinear"),
+     (["x", "x_again"], "'x_again'.*collinear")],
+)
+def test_bad_covariate_designs_name_the_column(func, covariates, message):
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    df = df.assign(x_inf=df.x.where(df.index != 7, np.inf), one=1.0,
+                   x_plus_z=df.x + df.z, x_again=df.x)
+    with pytest.raises(ValueError, match=message):
+        call(func, df, covariates)
+
+
+# Bug: regression_adjustment returned -inf +/- NaN, ipw and aipw NaN.
+@pytest.mark.parametrize("func", ALL[1:])
+def test_infinite_outcome_is_an_error(func):
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    df.loc[3, "y"] = -np.inf
+    with pytest.raises(ValueError, match="outcome column 'y' holds infinite"):
+        call(func, df, ["x", "z"])
+
+
+def test_infinite_known_propensity_is_an_error():
+    df = tiny().assign(e=[0.5, np.inf, 0.25, 0.75, 0.8, 0.2])
+    with pytest.raises(ValueError, match="propensity column 'e' holds inf"):
+        ipw(df, treatment="t", outcome="y", propensity="e")
+
+
+# Bug: regression_adjustment returned -3.2e12 with the treatment among the
+# covariates, ipw 2.76 for a true 1.0 and aipw 0.0 +/- 0.0 with the outcome.
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("covariates", [["x", "t"], "x + C(t)",
+                                        "x + I(t * x)"])
+def test_treatment_among_covariates_is_an_error(func, covariates):
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    with pytest.raises(ValueError, match="treatment column 't' is also "
+                       "among the covariates"):
+        call(func, df, covariates)
+
+
+@pytest.mark.parametrize("func", ALL[1:])
+@pytest.mark.parametrize("covariates", [["x", "y"], "x + np.log1p(y**2)"])
+def test_outcome_among_covariates_is_an_error(func, covariates):
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    with pytest.raises(ValueError, match="outcome column 'y' is also "
+                       "among the covariates"):
+        call(func, df, covariates)
+
+
+def test_outcome_among_propensity_covariates_is_an_error():
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    with pytest.raises(ValueError, match="outcome column 'y' is also"):
+        aipw(df, treatment="t", outcome="y", covariates=["x"],
+             propensity_covariates=["x", "y"])
+
+
+@pytest.mark.parametrize("func", [ipw, aipw])
+def test_propensity_column_cannot_be_the_treatment(func):
+    df = tiny().assign(x=[1.0, 2.0, 0.0, 3.0, 4.0, 1.0])
+    with pytest.raises(ValueError, match="column 't' is given as both "
+                       "treatment and propensity"):
+        func(df, treatment="t", outcome="y", propensity="t",
+             covariates=["x"] if func is aipw else None)
+
+
+@pytest.mark.parametrize("func", ALL[1:])
+def test_categorical_treatment_is_an_error(func):
+    df = confounded(200, np.random.default_rng(0), misspecify="outcome")
+    with pytest.raises(ValueError, match="must hold 0/1 numbers or bool"):
+        call(func, df.astype({"t": "category"}), ["x"])
+
+
+def test_formula_without_intercept_still_gets_one(logs):
+    data, _ = logs
+    a = propensity_score(data, treatment="recommended", covariates=COVARIATES)
+    b = propensity_score(data, treatment="recommended",
+                         covariates="visits + past_purchases - 1")
+    np.testing.assert_allclose(a, b, rtol=1e-10)
 
 
 @pytest.mark.parametrize("func", [regression_adjustment, aipw,

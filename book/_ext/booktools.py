@@ -24,9 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from coursework import is_chapter, toc_chapters, write_notebooks
-
-__all__ = ["is_chapter", "toc_chapters", "write_notebooks"]
+from coursework import write_notebooks
 
 NOTEBOOK_DIR = "notebooks"
 # Parts of MathJax's es5 build that the CommonHTML TeX renderer loads.
@@ -42,6 +40,51 @@ WATCH = [
     "requirements.lock",
 ]
 _FINGERPRINT = "booktools-watch.sha256"
+
+
+# --- chapters and their notebooks ------------------------------------------
+
+def is_notebook(path: Path) -> bool:
+    """A MyST notebook: a Markdown file with code cells."""
+    return path.suffix == ".md" and "```{code-cell}" in path.read_text(
+        encoding="utf-8"
+    )
+
+
+def is_guide(text: str) -> bool:
+    """A page whose front matter says ``kind: guide`` (the course guide).
+
+    A guide computes its tables, so it is executed and tested like a
+    chapter, but it is front matter: no chapter template, no notebooks.
+    """
+    import yaml
+
+    end = text.find("\n---\n", 3)
+    if not text.startswith("---\n") or end < 0:
+        return False
+    meta = yaml.safe_load(text[4:end])
+    return isinstance(meta, dict) and meta.get("kind") == "guide"
+
+
+def is_chapter(path: Path) -> bool:
+    """A chapter is a MyST notebook that is not a guide."""
+    return is_notebook(path) and not is_guide(
+        path.read_text(encoding="utf-8")
+    )
+
+
+def toc_notebooks(root: Path) -> list[Path]:
+    """The MyST notebooks in ``root/_toc.yml`` (chapters and guides)."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [p for p in (root / f"{f}.md" for f in files) if is_notebook(p)]
+
+
+def toc_chapters(root: Path) -> list[Path]:
+    """The chapters listed in ``root/_toc.yml``, in reading order."""
+    return [p for p in toc_notebooks(root) if is_chapter(p)]
 
 
 # --- stale pages -------------------------------------------------------------
@@ -109,7 +152,7 @@ def _setup_mathjax(app) -> None:
 def _link_notebooks(app, docname: str, source: list[str]) -> None:
     path = Path(app.env.doc2path(docname))
     text = source[0]
-    if "```{code-cell}" not in text:
+    if "```{code-cell}" not in text or is_guide(text):
         return
     title = _TITLE.search(text)
     if title is None:

@@ -132,22 +132,6 @@ def chapter_numbers(root: Path) -> dict[str, str | None]:
     return numbers
 
 
-def is_chapter(path: Path) -> bool:
-    """A chapter is a MyST notebook: a Markdown file with code cells."""
-    return path.suffix == ".md" and "```{code-cell}" in path.read_text(
-        encoding="utf-8"
-    )
-
-
-def toc_chapters(root: Path) -> list[Path]:
-    """The chapters listed in ``root/_toc.yml``, in reading order."""
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [p for p in (root / f"{f}.md" for f in files) if is_chapter(p)]
-
-
 def _number(chapter: Chapter, k: int) -> str:
     return f"{chapter.number}.{k}" if chapter.number else str(k)
 
@@ -772,6 +756,8 @@ def _nbgrader(course: Path, *args: str) -> None:
 # --- command line ------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
+    from booktools import toc_chapters  # booktools imports this module
+
     root = Path(__file__).resolve().parents[2]
     chapters = toc_chapters(root)
     if len(argv) in (2, 3) and argv[0] == "notebooks":
