@@ -31,7 +31,6 @@ import pandas as pd
 
 from causal_lib import _checks
 from causal_lib._checks import numeric_column as _finite_column
-from causal_lib.estimators import _treatment_array
 
 __all__ = [
     "DRLearner",
@@ -59,7 +58,7 @@ def _metric_inputs(df, outcome, treatment, score):
     _checks.require_columns(
         df, outcome=outcome, treatment=treatment, score=score
     )
-    t = _treatment_array(df, treatment)
+    t = _checks.treatment_column(df, treatment)
     y = _finite_column(df, outcome, "outcome")
     s = _checks.numeric_column(df, score, "score")
     n_treated = int(np.count_nonzero(t))
@@ -432,7 +431,7 @@ def _totals(n_t, y_t, y_c, x):
 def _perfect_curve(kind, df, outcome, treatment, negative_effect):
     _checks.require_frame(df)
     _checks.require_columns(df, outcome=outcome, treatment=treatment)
-    t = _treatment_array(df, treatment)
+    t = _checks.treatment_column(df, treatment)
     y = _finite_column(df, outcome, "outcome")
     n_treated = int(np.count_nonzero(t))
     _checks.check_arms(np.array([len(t) - n_treated, n_treated]), treatment)
