@@ -30,8 +30,10 @@ place in the chapter, so two runs write identical files.
 
 The exercise convention (authors, read this)
 --------------------------------------------
-An exercise's statement ends with a line naming what the student must
-compute, e.g. ``**Define:** `sweep`, `best_k```. Its solution sits
+An exercise's statement ends with a paragraph naming what the student must
+compute, e.g. ``**Define:** `sweep`, a DataFrame with the columns ...``;
+its names are the backticked ones that the model solution binds at top
+level (here ``sweep``, not the column names). Its solution sits
 between ``{solution-start}`` and ``{solution-end}``; in it, code cells
 tagged ``check`` (``:tags: [check]``) hold only the assertions on those
 names, the other code cells are the model solution. An assertion about the
@@ -82,6 +84,9 @@ _NUMREF_KINDS = {"fig": "Fig. %s", "eq": "(%s)", "ex": "Exercise %s"}
 
 @dataclass
 class Exercise:
+    """An exercise; ``names`` are the backticked names of its "Define:"
+    paragraph (:func:`defined_names` keeps those the solution binds)."""
+
     label: str
     number: str
     title: str
@@ -95,7 +100,6 @@ class Chapter:
     notebook: nbformat.NotebookNode
     title: str = ""
     exercises: dict[str, Exercise] = field(default_factory=dict)
-    captions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -146,7 +150,6 @@ def _index_chapter(chapter: Chapter, labels: dict) -> None:
                 counts["fig"] += 1
                 number = _number(chapter, counts["fig"])
                 labels[fig["name"]] = ("fig", number, stem)
-                chapter.captions[fig["name"]] = fig.get("caption", "")
             continue
         for block in _walk(cell.source.splitlines()):
             if isinstance(block, str):
@@ -495,6 +498,8 @@ def _code(source: str, key: str, metadata=None) -> nbformat.NotebookNode:
 
 
 def _grader(cell, grade_id: str, *, solution=False, points=0):
+    if points:  # as nbgrader's generate_assignment locks a test cell
+        cell.metadata.update(deletable=False, editable=False)
     cell.metadata["nbgrader"] = {
         "grade": bool(points), "grade_id": grade_id, "locked": bool(points),
         "schema_version": 3, "solution": solution,
