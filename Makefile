@@ -2,7 +2,9 @@
 #   make book       install (first time), execute every chapter, build HTML
 #   make test       run the whole test suite (library, chapters, book, browser)
 #   make lab        JupyterLab, chapters open as notebooks on double-click
-#   make notebooks  full and student .ipynb for every chapter, plus a zip
+#   make notebooks  full, student and answer-key .ipynb for every chapter,
+#                   plus the students' zip
+#   make grade SUBMISSIONS=dir  autograde a folder of submitted notebooks
 #   make bench      speed benchmarks (figures printed and saved)
 PYTHON ?= python3
 VENV := .venv
@@ -15,8 +17,14 @@ SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib \
 	book/_ext/*.py book/figures/* causal_lib/*.py)
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+SUBMISSIONS ?=
+# nbgrader (the instructor extra) and the notebook package it pulls in
+# register Jupyter extensions; make lab is the students' Lab, without them.
+GRADER_SERVER := $(addprefix nbgrader.server_extensions.,formgrader \
+	validate_assignment assignment_list course_list) notebook
+GRADER_LAB := @jupyter/nbgrader @jupyter-notebook/lab-extension
 
-.PHONY: book test lab notebooks bench install lock clean
+.PHONY: book test lab notebooks grade bench install lock clean
 
 book: $(BUILT)
 	@echo "The book is built: open $(SITE)/index.html in a browser."
@@ -24,7 +32,12 @@ book: $(BUILT)
 $(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e ".[book,test]"
+	$(PY) -m pip install --quiet -c requirements.lock \
+		-e ".[book,test,instructor]"
+	@for e in $(GRADER_SERVER); do $(BIN)/jupyter server extension \
+		disable --sys-prefix $$e >/dev/null 2>&1 || exit 1; done
+	@for e in $(GRADER_LAB); do $(BIN)/jupyter labextension disable \
+		--level=sys_prefix $$e >/dev/null 2>&1 || exit 1; done
 	@touch $@
 
 install: $(INSTALLED)
@@ -46,10 +59,17 @@ lab: $(INSTALLED)
 		$(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab $(LAB_ARGS) book/
 
-notebooks: $(INSTALLED)
-	$(PY) book/_ext/booktools.py notebooks
-	@echo "Notebooks in notebooks/full and notebooks/student;" \
-		"hand out notebooks/student-notebooks.zip."
+# After the book's build, so that glued numbers in the text are the built
+# ones (read from _build/jupyter_execute).
+notebooks: $(BUILT)
+	$(PY) book/_ext/coursework.py notebooks notebooks _build/jupyter_execute
+	@echo "Notebooks in notebooks/full, notebooks/student and" \
+		"notebooks/answers; hand out notebooks/student-notebooks.zip."
+
+grade: $(INSTALLED)
+	@test -n "$(SUBMISSIONS)" || \
+		{ echo "usage: make grade SUBMISSIONS=<folder of .ipynb>"; exit 2; }
+	$(PY) book/_ext/coursework.py grade $(SUBMISSIONS)
 
 bench: $(INSTALLED)
 	$(PY) bench/run.py
@@ -59,7 +79,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet -e ".[book,test]"
+	.lock-venv/bin/pip install --quiet -e ".[book,test,instructor]"
 	.lock-venv/bin/pip freeze --exclude-editable \
 		| grep -v '^causal.lib' > requirements.lock
 	rm -rf .lock-venv

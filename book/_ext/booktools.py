@@ -1,9 +1,7 @@
 """Build helpers for the book: offline MathJax and chapter notebooks.
 
-Loaded by Sphinx as a local extension (see ``_config.yml``), and run as a
-script by ``make notebooks``::
-
-    python book/_ext/booktools.py OUTDIR
+Loaded by Sphinx as a local extension (see ``_config.yml``). The notebooks
+themselves are made by ``coursework`` (also run by ``make notebooks``).
 
 It does four things:
 
@@ -11,8 +9,8 @@ It does four things:
   configuration changed (see "Stale pages" below);
 * serves MathJax 3 from the site itself, copied at build time from the
   installed ``django-static-mathjax`` package, so math renders offline;
-* writes each chapter as two Jupyter notebooks, the full chapter and a
-  student edition whose solution cells raise ``NotImplementedError``;
+* writes each chapter as plain Jupyter notebooks (``coursework``): the
+  full chapter, a student edition with stubs and an answer key;
 * puts links to both notebooks at the top of every chapter page.
 """
 
@@ -23,19 +21,14 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
-import jupytext
-import nbformat
+from coursework import write_notebooks
 
 NOTEBOOK_DIR = "notebooks"
 # Parts of MathJax's es5 build that the CommonHTML TeX renderer loads.
 _MATHJAX_PARTS = ["tex-chtml.js", "input", "output/chtml", "ui", "a11y"]
-_START = re.compile(r"^```\{solution-start\}\s*(\S*)")
-_END = re.compile(r"^```\{solution-end\}")
 _TITLE = re.compile(r"^# \S", re.M)
 # Files whose change can change any executed page, relative to the book's
 # root (absolute globs work too); the config value ``booktools_watch``.
@@ -92,76 +85,6 @@ def toc_notebooks(root: Path) -> list[Path]:
 def toc_chapters(root: Path) -> list[Path]:
     """The chapters listed in ``root/_toc.yml``, in reading order."""
     return [p for p in toc_notebooks(root) if is_chapter(p)]
-
-
-def full_notebook(path: Path) -> nbformat.NotebookNode:
-    """The chapter as a notebook, without outputs."""
-    return jupytext.read(path, fmt="md:myst")
-
-
-def student_notebook(path: Path) -> nbformat.NotebookNode:
-    """The chapter with every solution replaced by a stub to fill in.
-
-    Code cells between ``{solution-start}`` and ``{solution-end}`` become a
-    cell that raises ``NotImplementedError``; the text of the solution is
-    removed too, the exercise's statement stays.
-    """
-    nb = full_notebook(path)
-    cells, label = [], None
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            if label is None:
-                cells.append(cell)
-            else:
-                cells.append(nbformat.v4.new_code_cell(_stub(label)))
-            continue
-        kept, in_block = [], False
-        for line in cell.source.splitlines():
-            start = _START.match(line)
-            if label is None and start:
-                label = start.group(1) or "this exercise"
-                kept.append(f"**Your solution to `{label}`:**")
-                continue
-            if label is not None:
-                if _END.match(line):
-                    label, in_block = None, True
-                continue
-            if in_block and line.strip() == "```":
-                in_block = False  # the fence closing {solution-end}
-                continue
-            in_block = False
-            kept.append(line)
-        if any(line.strip() for line in kept):
-            cell.source = "\n".join(kept).strip("\n")
-            cells.append(cell)
-    nb.cells = cells
-    return nb
-
-
-def _stub(label: str) -> str:
-    return (
-        "# Write your solution here, then run the cell.\n"
-        f'raise NotImplementedError("{label}: your solution goes here")'
-    )
-
-
-def write_notebooks(chapters: list[Path], outdir: Path) -> list[Path]:
-    """Write ``full/`` and ``student/`` notebooks and the student zip."""
-    written = []
-    editions = (("full", full_notebook), ("student", student_notebook))
-    for edition, make in editions:
-        folder = outdir / edition
-        folder.mkdir(parents=True, exist_ok=True)
-        for path in chapters:
-            target = folder / (path.stem + ".ipynb")
-            nbformat.write(make(path), target)
-            written.append(target)
-    archive = outdir / "student-notebooks.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted((outdir / "student").glob("*.ipynb")):
-            zf.write(path, f"student-notebooks/{path.name}")
-    written.append(archive)
-    return written
 
 
 # --- stale pages -------------------------------------------------------------
@@ -273,7 +196,8 @@ def _write_site_notebooks(app, exception) -> None:
         Path(app.env.doc2path(doc)) for doc in sorted(app.env.found_docs)
     ]
     chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
-    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR)
+    executed = Path(app.outdir).parent / "jupyter_execute"
+    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed)
 
 
 def setup(app):
@@ -285,17 +209,3 @@ def setup(app):
     app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _write_site_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 2
-    root = Path(__file__).resolve().parents[2]
-    for path in write_notebooks(toc_chapters(root), Path(argv[0])):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
