@@ -117,7 +117,8 @@ class OpenBanditData(NamedTuple):
 
 def _choice(value, name, allowed):
     if value not in allowed:
-        listed = " or ".join(repr(a) for a in allowed)
+        listed = ", ".join(repr(a) for a in allowed[:-1])
+        listed += f" or {allowed[-1]!r}"
         raise ValueError(f"{name} must be {listed}, got {value!r}")
     return value
 
