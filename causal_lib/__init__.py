@@ -6,10 +6,15 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``dag`` (causal graphs), ``simulate`` (data with known truth),
-``datasets`` (real data), ``plotting`` (figures).
+``ope`` (off-policy evaluation), ``dag`` (causal graphs), ``simulate``
+(data with known truth), ``datasets`` (real data), ``plotting`` (figures).
+
+The off-policy estimators are used through their module, e.g.
+``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
+probability weighting estimator of an average treatment effect.
 """
 
+from causal_lib import ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -78,6 +83,7 @@ __all__ = [
     "ipw",
     "match",
     "matching_weights",
+    "ope",
     "partial_r2",
     "partialling_out",
     "perfect_qini_curve",

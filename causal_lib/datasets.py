@@ -1,11 +1,18 @@
 r"""Real data sets, loaded from installed packages (never downloaded).
 
 See :ref:`ch-ab` (the NSW experiment) and :ref:`ch-lal` (NSW against
-CPS).
+CPS). The Open Bandit Dataset samples ship inside ``causal_lib`` itself
+(``causal_lib/data/obd``, copied from the obp 0.4.1 wheel under the
+Apache License 2.0; see the README there); chapter 11 (planned) will
+evaluate policies on them.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from typing import NamedTuple
+
+import numpy as np
 import pandas as pd
 
 _NSW_COLUMNS = [
@@ -93,3 +100,172 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         kind = "float64" if column.startswith("re") else "int64"
         out[column] = out[column].astype(kind)
     return out.reset_index(drop=True)
+
+
+# --- Open Bandit Dataset -----------------------------------------------------
+
+_OBD_POLICIES = ("random", "bts")
+_OBD_CAMPAIGNS = ("all", "men", "women")
+
+
+class OpenBanditData(NamedTuple):
+    """The logs of one policy and campaign, and the items they show."""
+
+    logs: pd.DataFrame
+    item_context: pd.DataFrame
+
+
+def _choice(value, name, allowed):
+    if value not in allowed:
+        listed = ", ".join(repr(a) for a in allowed[:-1])
+        listed += f" or {allowed[-1]!r}"
+        raise ValueError(f"{name} must be {listed}, got {value!r}")
+    return value
+
+
+def _obd_file(*parts: str):
+    return resources.files("causal_lib").joinpath("data", "obd", *parts)
+
+
+def _read_obd_csv(*parts: str) -> pd.DataFrame:
+    with _obd_file(*parts).open("rb") as handle:
+        # The files keep obp's unnamed first column, a row number.
+        frame = pd.read_csv(handle, compression="gzip", index_col=0)
+    return frame.reset_index(drop=True)
+
+
+def load_open_bandit(policy: str = "random",
+                     campaign: str = "all") -> OpenBanditData:
+    r"""The Open Bandit Dataset samples (10,000 logged impressions each).
+
+    Parameters
+    ----------
+    policy : {"random", "bts"}
+        The logging policy: ``"random"`` shows items uniformly at random,
+        ``"bts"`` by Bernoulli Thompson sampling.
+    campaign : {"all", "men", "women"}
+        The campaign (80, 34 or 46 items).
+
+    Returns
+    -------
+    OpenBanditData
+        A named tuple ``(logs, item_context)`` of fresh DataFrames, with
+        the data set's own column names. ``logs`` has one row per
+        impression, in time order: ``timestamp`` (UTC datetimes),
+        ``item_id`` (0, 1, ...), ``position`` (1, 2 or 3: the slot
+        shown), ``click`` (0/1), ``propensity_score`` (the logging
+        policy's probability of showing that item in that slot),
+        ``user_feature_0`` to ``user_feature_3`` (hashed categories, as
+        strings) and ``user-item_affinity_<k>`` for every item ``k``
+        (numbers). ``item_context`` has one row per item: ``item_id``,
+        ``item_feature_0`` (numeric) and ``item_feature_1`` to
+        ``item_feature_3`` (hashed categories).
+
+    Raises
+    ------
+    ValueError
+        If ``policy`` or ``campaign`` is not one of the names above.
+
+    Notes
+    -----
+    ZOZOTOWN, a Japanese fashion e-commerce platform, ran both policies
+    at the same time on randomly split traffic, each choosing the
+    fashion items shown in three slots of a recommendation widget, and
+    logged the probability of what it showed. The uniform policy's
+    propensity is :math:`1/\text{(number of items)}`; Thompson
+    sampling's were computed by Monte Carlo simulation of its own
+    sampling. These are the small samples obp 0.4.1 ships, copied into
+    ``causal_lib`` with obp's licence (Apache 2.0); the full data set
+    (about 26 million impressions) is distributed separately. Chapter
+    11 (planned) will use them for off-policy evaluation.
+
+    References
+    ----------
+    Saito, Y., Aihara, S., Matsutani, M. and Narita, Y. (2021). Open
+    Bandit Dataset and Pipeline: towards realistic and reproducible
+    off-policy evaluation. *NeurIPS Datasets and Benchmarks*.
+
+    Examples
+    --------
+    >>> logs, items = load_open_bandit("random", "all")
+    >>> logs.shape, items.shape
+    ((10000, 89), (80, 5))
+    >>> int(logs["click"].sum()), logs["propensity_score"].unique().tolist()
+    (38, [0.0125])
+    """
+    _choice(policy, "policy", _OBD_POLICIES)
+    _choice(campaign, "campaign", _OBD_CAMPAIGNS)
+    logs = _read_obd_csv(policy, campaign, f"{campaign}.csv.gz")
+    logs["timestamp"] = pd.to_datetime(logs["timestamp"], utc=True)
+    items = _read_obd_csv(policy, campaign, "item_context.csv.gz")
+    return OpenBanditData(logs, items)
+
+
+def _read_prior() -> dict[str, dict[str, list[float]]]:
+    """Parse obp's ``prior_bts.yaml``: campaign -> alpha/beta -> numbers.
+
+    The file has one fixed shape (two indented keys holding lists of
+    numbers), so a few lines read it without a YAML dependency.
+    """
+    prior: dict[str, dict[str, list[float]]] = {}
+    lists: dict[str, list[float]] = {}
+    values: list[float] = []
+    for line in _obd_file("prior_bts.yaml").read_text().splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        if not line.startswith(" "):
+            lists = prior.setdefault(text.rstrip(":"), {})
+        elif text.startswith("- "):
+            values.append(float(text[2:]))
+        else:
+            values = lists.setdefault(text.rstrip(":"), [])
+    return prior
+
+
+def load_open_bandit_prior(campaign: str = "all") -> pd.DataFrame:
+    r"""The Beta prior of the Bernoulli Thompson sampling policy.
+
+    Parameters
+    ----------
+    campaign : {"all", "men", "women"}
+        The campaign, as in :func:`load_open_bandit`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: ``item_id``, ``alpha`` and ``beta``, the
+        parameters of the Beta prior on the item's click rate with which
+        the ``"bts"`` logging policy started (obp's ``prior_bts.yaml``).
+
+    Raises
+    ------
+    ValueError
+        If ``campaign`` is not one of the names above.
+
+    Notes
+    -----
+    These are the priors ZOZOTOWN's Thompson sampling used at the start
+    of the data collection period (obp's ``BernoulliTS`` with
+    ``is_zozotown_prior=True`` reads the same file), so sampling from
+    them replays the production policy as a target policy; chapter 11
+    (planned) will use them to evaluate it.
+
+    References
+    ----------
+    Saito, Y., Aihara, S., Matsutani, M. and Narita, Y. (2021). Open
+    Bandit Dataset and Pipeline: towards realistic and reproducible
+    off-policy evaluation. *NeurIPS Datasets and Benchmarks*.
+
+    Examples
+    --------
+    >>> prior = load_open_bandit_prior("men")
+    >>> len(prior), list(prior.columns)
+    (34, ['item_id', 'alpha', 'beta'])
+    """
+    _choice(campaign, "campaign", _OBD_CAMPAIGNS)
+    prior = _read_prior()[campaign]
+    alpha = np.asarray(prior["alpha"], dtype=float)
+    return pd.DataFrame({"item_id": np.arange(len(alpha)),
+                         "alpha": alpha,
+                         "beta": np.asarray(prior["beta"], dtype=float)})

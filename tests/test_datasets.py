@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
+import pandas as pd
 import pytest
 
-from causal_lib.datasets import load_nsw
+from causal_lib.datasets import (
+    load_nsw,
+    load_open_bandit,
+    load_open_bandit_prior,
+)
 
 
 def test_nsw_experimental_sample_and_benchmark():
@@ -32,3 +39,111 @@ def test_fresh_copy_each_call():
 def test_bad_controls():
     with pytest.raises(ValueError, match="controls must be"):
         load_nsw("psid")
+
+
+# --- Open Bandit Dataset -----------------------------------------------------
+
+# Known answers computed once from the original CSVs in the obp 0.4.1 wheel
+# (obp-0.4.1-py3-none-any.whl, obp/dataset/obd/<policy>/<campaign>/
+# <campaign>.csv, read with pandas): (columns, clicks, sum of
+# propensity_score, items). Every file has 10,000 rows.
+OBD = {
+    ("random", "all"): (89, 38, 125.0, 80),
+    ("random", "men"): (43, 46, 294.117647, 34),
+    ("random", "women"): (55, 46, 217.391304, 46),
+    ("bts", "all"): (89, 42, 1088.65014, 80),
+    ("bts", "men"): (43, 69, 1635.944032, 34),
+    ("bts", "women"): (55, 46, 1355.041783, 46),
+}
+
+
+@pytest.mark.parametrize(("policy", "campaign"), list(OBD))
+def test_open_bandit_matches_the_source(policy, campaign):
+    n_columns, clicks, propensity_sum, n_items = OBD[policy, campaign]
+    logs, items = load_open_bandit(policy, campaign)
+    assert logs.shape == (10_000, n_columns)
+    assert int(logs["click"].sum()) == clicks
+    assert logs["propensity_score"].sum() == pytest.approx(
+        propensity_sum, abs=1e-6)
+    assert items.shape == (n_items, 5)
+    assert list(items.columns) == ["item_id"] + [
+        f"item_feature_{k}" for k in range(4)]
+    assert items["item_id"].tolist() == list(range(n_items))
+    affinities = [f"user-item_affinity_{k}" for k in range(n_items)]
+    assert list(logs.columns) == [
+        "timestamp", "item_id", "position", "click", "propensity_score",
+        *(f"user_feature_{k}" for k in range(4)), *affinities]
+    assert logs["item_id"].between(0, n_items - 1).all()
+    assert set(logs["position"]) == {1, 2, 3}
+    assert set(logs["click"]) == {0, 1}
+    assert logs["propensity_score"].between(0, 1,
+                                            inclusive="right").all()
+    assert logs["timestamp"].is_monotonic_increasing
+    assert str(logs["timestamp"].dt.tz) == "UTC"
+    assert not logs.isna().any().any()
+    if policy == "random":
+        assert (logs["propensity_score"] == 1 / n_items).all()
+
+
+def test_open_bandit_string_features_and_fresh_copies():
+    logs, items = load_open_bandit()
+    assert pd.api.types.is_string_dtype(logs["user_feature_0"])
+    assert pd.api.types.is_string_dtype(items["item_feature_1"])
+    assert pd.api.types.is_float_dtype(items["item_feature_0"])
+    logs.loc[0, "click"] = 7
+    items.loc[0, "item_feature_0"] = -99.0
+    again = load_open_bandit()
+    assert again.logs.loc[0, "click"] != 7
+    assert again.item_context.loc[0, "item_feature_0"] != -99.0
+
+
+def test_open_bandit_is_a_named_pair():
+    data = load_open_bandit("bts", "men")
+    assert data._fields == ("logs", "item_context")
+    assert data.logs is data[0] and data.item_context is data[1]
+
+
+# Known answers from obp 0.4.1's obp/policy/conf/prior_bts.yaml:
+# (items, sum of alpha, sum of beta).
+PRIOR = {"all": (80, 6758.0, 1586310.0), "men": (34, 1557.0, 408523.0),
+         "women": (46, 5662.0, 1251005.0)}
+
+
+@pytest.mark.parametrize("campaign", list(PRIOR))
+def test_open_bandit_prior(campaign):
+    n_items, alpha_sum, beta_sum = PRIOR[campaign]
+    prior = load_open_bandit_prior(campaign)
+    assert list(prior.columns) == ["item_id", "alpha", "beta"]
+    assert prior["item_id"].tolist() == list(range(n_items))
+    assert prior["alpha"].sum() == alpha_sum
+    assert prior["beta"].sum() == beta_sum
+    assert (prior[["alpha", "beta"]] > 0).all().all()
+    # The few-line reader agrees with a YAML parser where one is installed
+    # (PyYAML comes with the book's dependencies).
+    yaml = pytest.importorskip("yaml")
+    path = (resources.files("causal_lib") / "data" / "obd"
+            / "prior_bts.yaml")
+    reference = yaml.safe_load(path.read_text())[campaign]
+    assert prior["alpha"].tolist() == reference["alpha"]
+    assert prior["beta"].tolist() == reference["beta"]
+
+
+def test_open_bandit_ships_licence_and_attribution():
+    folder = resources.files("causal_lib") / "data" / "obd"
+    assert "Apache License" in (folder / "LICENSE").read_text()
+    readme = (folder / "README.md").read_text()
+    assert "Saito" in readme and "obp" in readme and "0.4.1" in readme
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"policy": "lints"}, "policy must be 'random' or 'bts'"),
+    ({"campaign": "kids"}, "campaign must be 'all', 'men' or 'women'"),
+])
+def test_open_bandit_bad_names(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_open_bandit(**kwargs)
+
+
+def test_open_bandit_prior_bad_campaign():
+    with pytest.raises(ValueError, match="campaign must be"):
+        load_open_bandit_prior("kids")
