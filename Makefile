@@ -32,7 +32,7 @@ PDF_OUT := _build/pdf-$(SOLUTIONS)
 BROWSERS := _build/playwright-browsers
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib \
-	book/_ext/*.py book/figures/* causal_lib/*.py)
+	book/_ext/*.py book/_ext/static/* book/figures/* causal_lib/*.py)
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 

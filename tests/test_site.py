@@ -199,6 +199,11 @@ def test_student_site_has_no_solutions(sites):
     for text in ("SOLUTION-TEXT", "solution_value", 'class="solution'):
         assert text not in page
     assert "nb-full" not in page and "nb-student" in page
+    for path in sites["student"].rglob("*"):
+        if path.is_file() and path.suffix != ".zip":
+            text = path.read_bytes()
+            assert b"SOLUTION-TEXT" not in text, path
+            assert b"solution_value" not in text, path
     notebooks = sites["student"] / "notebooks"
     assert not (notebooks / "full").exists()
     assert (notebooks / "student" / "tiny.ipynb").exists()

@@ -5,7 +5,7 @@ script by ``make notebooks``::
 
     python book/_ext/booktools.py OUTDIR
 
-It does four things:
+It does five things:
 
 * re-executes every chapter when the library, the build helpers or the
   configuration changed (see "Stale pages" below);
@@ -13,7 +13,10 @@ It does four things:
   installed ``django-static-mathjax`` package, so math renders offline;
 * writes each chapter as two Jupyter notebooks, the full chapter and a
   student edition whose solution cells raise ``NotImplementedError``;
-* puts links to both notebooks at the top of every chapter page.
+* puts links to both notebooks at the top of every chapter page;
+* sets the site's options (see "site options" below): the student site
+  without solutions, the repository and launch buttons, the one-page
+  build ``make pdf`` prints, print rules and readable search snippets.
 """
 
 from __future__ import annotations
@@ -316,6 +319,9 @@ def _site_options(app, config) -> None:
             f"use one of {SOLUTIONS}"
         )
     config.hide_solutions = choice == "hide"  # sphinx-exercise's option
+    if choice == "hide":
+        # Sphinx copies each page's source, solutions and all, to _sources.
+        config.html_copy_source = False
     opts = config.html_theme_options
     url = (opts.get("repository_url") or "").strip()
     opts["repository_url"] = url
@@ -358,8 +364,11 @@ def _offer_notebooks(app, pagename, templatename, context, doctree) -> None:
     if not is_chapter(Path(app.env.doc2path(pagename))):
         return
     stem = Path(pagename).name
+    dropped = {"download-notebook-button"}
+    if not context.get("sourcename"):
+        dropped.add("download-source-button")  # no _sources to link
     buttons = [b for b in groups[0]["buttons"]
-               if b.get("label") != "download-notebook-button"]
+               if b.get("label") not in dropped]
     offers = []
     for edition in chapter_editions(app):
         url = context["pathto"](f"{NOTEBOOK_DIR}/{edition}/{stem}.ipynb", 1)
