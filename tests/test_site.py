@@ -45,6 +45,11 @@ $$
 $$
 
 ```{code-cell} ipython3
+:tags: [hide-cell]
+import math
+```
+
+```{code-cell} ipython3
 effect = 0.5
 ```
 
@@ -292,10 +297,13 @@ def test_printing_unfolds_the_solutions(default_page):
     page, _, _ = default_page
     body = page.locator("div.solution #solution-content")
     button = page.locator("div.solution button.toggle-button")
+    setup = page.locator("details.hide").first
     page.emulate_media(media="screen")
     assert not body.is_visible() and button.is_visible()
+    assert setup.is_visible()
     page.emulate_media(media="print")
     assert body.is_visible() and not button.is_visible()
+    assert not setup.is_visible()  # no "Show code cell content" on paper
     page.emulate_media(media="screen")
 
 
@@ -307,4 +315,11 @@ def test_search_snippets_show_no_tex_delimiters(default_page):
     snippets.first.wait_for(timeout=20_000)
     text = " ".join(snippets.all_inner_texts())
     assert "\\(" not in text and "\\frac" not in text
-    assert "τ = (1)/(2)" in text
+    assert "τ = (1)/(2)" in text and "τ\u0302 = Y\u0304_1" in text
+    cases = {
+        r"\(\hat{\tau}_{\text{ATE}}\)": "τ\u0302_ATE",
+        r"\[\mathbb{E}[Y(1) - Y(0)]\]": "E[Y(1) - Y(0)]",
+        r"\(\frac{a}{b} \le \sqrt{2}\)": "(a)/(b) ≤ √2",
+    }
+    for tex, shown in cases.items():
+        assert page.evaluate("t => Search.plainMath(t)", tex) == shown

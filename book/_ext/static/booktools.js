@@ -11,8 +11,17 @@
     cdot: "·", to: "→", rightarrow: "→", mid: "|", perp: "⊥",
     infty: "∞", in: "∈", pm: "±", sqrt: "√",
   };
+  // Accents become combining characters: \hat\tau reads as τ̂.
+  const ACCENTS = {
+    hat: "\u0302", widehat: "\u0302", tilde: "\u0303",
+    bar: "\u0304", overline: "\u0304",
+  };
+  const ACCENTED =
+    /\\(hat|widehat|tilde|bar|overline)\s*(?:\{([^{}]*)\}|(\\[A-Za-z]+|\w))/g;
   const plain = (tex) => tex
     .replace(/^\s*\\[(\[]|\\[)\]]\s*$/g, "")
+    .replace(ACCENTED, (_, accent, group, one) => (group ?? one) +
+             ACCENTS[accent])
     .replace(/\\(?:begin|end)\{[^}]*\}/g, " ")
     .replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, "($1)/($2)")
     .replace(/\\(?:text|mathrm|mathbf|mathbb|mathcal|operatorname)\b/g, "")
@@ -30,5 +39,5 @@
     });
     return toText(doc.documentElement.outerHTML, anchor);
   };
-  Search.plainMath = plain;  // for the browser test
+  Search.plainMath = plain;  // tested in tests/test_site.py
 })();
