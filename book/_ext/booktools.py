@@ -322,7 +322,17 @@ def _site_options(app, config) -> None:
     if choice == "hide":
         # Sphinx copies each page's source, solutions and all, to _sources.
         config.html_copy_source = False
-    opts = config.html_theme_options
+    url = ""
+    if config.html_theme == "sphinx_book_theme":  # other themes warn
+        url = _repository_buttons(config.html_theme_options)
+    if "myst_substitutions" in config:
+        subs = dict(config.myst_substitutions or {})
+        subs["report_error"] = errata_text(url)
+        config.myst_substitutions = subs
+
+
+def _repository_buttons(opts: dict) -> str:
+    # jupyter-book copies repository.url to the theme's repository_url.
     url = (opts.get("repository_url") or "").strip()
     opts["repository_url"] = url
     for button in ("use_repository_button", "use_issues_button"):
@@ -330,9 +340,7 @@ def _site_options(app, config) -> None:
     launch = opts.setdefault("launch_buttons", {})
     for key, default in LAUNCH_URLS.items():
         launch[key] = (launch.get(key) or default) if url else ""
-    subs = dict(config.myst_substitutions or {})
-    subs["report_error"] = errata_text(url)
-    config.myst_substitutions = subs
+    return url
 
 
 def _drop_solutions(app, docname: str, source: list[str]) -> None:
