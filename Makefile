@@ -1,7 +1,9 @@
 # Causal Inference for Recommender Systems: build, test and run the book.
 #   make book       install (first time), execute every chapter, build HTML
+#   make book SOLUTIONS=hide   the student site: no solutions, own folder
+#   make pdf        the whole book as one PDF, printed by chromium
 #   make test       run the whole test suite (library, chapters, book, browser)
-#   make lab        JupyterLab, chapters open as notebooks on double-click
+#   make lab        JupyterLab at the repository root (MyST rendered)
 #   make notebooks  full, student and answer-key .ipynb for every chapter,
 #                   plus the students' zip
 #   make grade SUBMISSIONS=dir  autograde a folder of submitted notebooks
@@ -11,10 +13,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 INSTALLED := $(VENV)/.installed
-SITE := _build/html
+# SOLUTIONS=fold (default) folds each solution under its exercise;
+# SOLUTIONS=hide leaves them out, into its own folder so that the two
+# sites never overwrite each other.
+SOLUTIONS ?= fold
+ifeq ($(SOLUTIONS),fold)
+OUT := .
+else ifeq ($(SOLUTIONS),hide)
+OUT := _build/student
+else
+$(error SOLUTIONS is "$(SOLUTIONS)"; use fold or hide)
+endif
+SITE := $(OUT)/_build/html
 BUILT := $(SITE)/.built
+# The PDF is printed from a one-page build in its own folder.
+PDF := _build/pdf/book$(if $(filter hide,$(SOLUTIONS)),-student).pdf
+PDF_OUT := _build/pdf-$(SOLUTIONS)
+# jupyter-book prints the PDF with Playwright's own headless chromium; it
+# finds Debian's chromium through this folder of links instead.
+BROWSERS := _build/playwright-browsers
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib \
-	book/_ext/*.py book/figures/* causal_lib/*.py)
+	book/_ext/*.py book/_ext/static/* book/figures/* causal_lib/*.py)
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 SUBMISSIONS ?=
@@ -24,7 +44,7 @@ GRADER_SERVER := $(addprefix nbgrader.server_extensions.,formgrader \
 	validate_assignment assignment_list course_list) notebook
 GRADER_LAB := @jupyter/nbgrader @jupyter-notebook/lab-extension
 
-.PHONY: book test lab notebooks grade bench install lock clean
+.PHONY: book pdf test lab notebooks grade bench install lock clean
 
 book: $(BUILT)
 	@echo "The book is built: open $(SITE)/index.html in a browser."
@@ -47,8 +67,22 @@ install: $(INSTALLED)
 # and every chapter when causal_lib, book/_ext or the configuration changed
 # (booktools' fingerprint of `booktools_watch`), so nothing stale is shown.
 $(BUILT): $(INSTALLED) $(SOURCES)
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	BOOK_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . \
+		--path-output $(OUT) --warningiserror --keep-going
 	@touch $@
+
+pdf: $(PDF)
+	@echo "The PDF is built: $(PDF)"
+
+$(PDF): $(INSTALLED) $(SOURCES)
+	@test -n "$(CHROMIUM)" || { echo "make pdf needs chromium" \
+		"(apt-get install chromium)"; exit 1; }
+	$(PY) book/_ext/pdfbrowser.py $(BROWSERS) $(CHROMIUM)
+	PLAYWRIGHT_BROWSERS_PATH=$(CURDIR)/$(BROWSERS) BOOK_SOLUTIONS=$(SOLUTIONS) \
+		$(BIN)/jupyter-book build . --builder pdfhtml \
+		--path-output $(PDF_OUT) --warningiserror --keep-going
+	@mkdir -p $(@D)
+	cp $(PDF_OUT)/_build/pdf/book.pdf $@
 
 test: $(INSTALLED)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -57,7 +91,8 @@ lab: $(INSTALLED)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp book/_ext/lab-overrides.json \
 		$(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter lab $(LAB_ARGS) book/
+	@test -d notebooks/student || $(MAKE) --no-print-directory notebooks
+	$(BIN)/jupyter lab $(LAB_ARGS) .
 
 # After the book's build, so that glued numbers in the text are the built
 # ones (read from _build/jupyter_execute).

@@ -8,6 +8,7 @@ notebooks that resolve, and request nothing outside 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -38,15 +39,24 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
+@contextlib.contextmanager
+def serve(folder):
+    """Serve ``folder`` on 127.0.0.1; yield its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    with serve(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Loaded by Sphinx as a local extension (see ``_config.yml``). The notebooks
 themselves are made by ``coursework`` (also run by ``make notebooks``).
 
-It does four things:
+It does five things:
 
 * re-executes every chapter when the library, the build helpers or the
   configuration changed (see "Stale pages" below);
@@ -11,7 +11,10 @@ It does four things:
   installed ``django-static-mathjax`` package, so math renders offline;
 * writes each chapter as plain Jupyter notebooks (``coursework``): the
   full chapter, a student edition with stubs and an answer key;
-* puts links to both notebooks at the top of every chapter page.
+* puts links to both notebooks at the top of every chapter page;
+* sets the site's options (see "site options" below): the student site
+  without solutions, the repository and launch buttons, the one-page
+  build ``make pdf`` prints, print rules and readable search snippets.
 """
 
 from __future__ import annotations
@@ -159,12 +162,16 @@ def _link_notebooks(app, docname: str, source: list[str]) -> None:
         return
     up = "../" * docname.count("/")
     name = path.stem + ".ipynb"
+    full = (
+        f'<a class="nb-full" href="{up}{NOTEBOOK_DIR}/full/{name}" '
+        "download>full chapter</a> or "
+    )
+    if "full" not in chapter_editions(app):
+        full = ""  # the student site publishes no solutions
     box = (
         "\n\n```{admonition} Run this chapter yourself\n"
         ":class: tip run-this-chapter\n"
-        f'Download it as a notebook: <a class="nb-full" '
-        f'href="{up}{NOTEBOOK_DIR}/full/{name}" download>full chapter</a> '
-        f'or <a class="nb-student" '
+        f"Download it as a notebook: {full}<a class=\"nb-student\" "
         f'href="{up}{NOTEBOOK_DIR}/student/{name}" download>student '
         "edition</a> (solutions replaced by stubs). It needs `causal_lib`: "
         "see the preface for the one-command set-up.\n```\n"
@@ -198,6 +205,175 @@ def _write_site_notebooks(app, exception) -> None:
     chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
     executed = Path(app.outdir).parent / "jupyter_execute"
     write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed)
+    # The site offers what its readers may see: never the answer key, and
+    # no full edition on the student site.
+    for folder in (Path(app.outdir) / NOTEBOOK_DIR).iterdir():
+        if folder.is_dir() and folder.name not in chapter_editions(app):
+            shutil.rmtree(folder)
+
+
+# --- site options: solutions, repository, PDF, polish ----------------------
+# Everything a reader of the site sees beyond the chapters themselves. The
+# options come from _config.yml (``repository: url``) or from the
+# environment (``BOOK_SOLUTIONS=hide``, set by ``make book SOLUTIONS=hide``).
+
+SOLUTIONS = ("fold", "hide")
+# Launch services switched on when the repository URL is set.
+LAUNCH_URLS = {
+    "binderhub_url": "https://mybinder.org",
+    "colab_url": "https://colab.research.google.com",
+}
+_STATIC = Path(__file__).resolve().parent / "static"
+_NO_URL_ERRATA = (
+    "Found a mistake? Please tell the authors, or your instructor, naming "
+    "the page and the paragraph."
+)
+
+
+def without_solutions(text: str) -> str:
+    """``text`` without its ``{solution-start}``...``{solution-end}`` blocks.
+
+    The block goes from the ``{solution-start}`` fence to the fence that
+    closes ``{solution-end}``, the solution's code cells included; the
+    exercise's statement stays.
+    """
+    kept, skipping, closing = [], False, False
+    for line in text.splitlines(keepends=True):
+        if closing:
+            closing = False
+            if line.strip() == "```":
+                continue
+        if _START.match(line):
+            skipping = True
+        elif skipping and _END.match(line):
+            skipping, closing = False, True
+        elif not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def errata_text(url: str) -> str:
+    """The preface's "report an error" sentence, in Markdown."""
+    if not url:
+        return _NO_URL_ERRATA
+    issues = url.rstrip("/") + "/issues"
+    return (
+        f"Found a mistake? Please [report it in the book's issue tracker]"
+        f"({issues}), naming the page and the paragraph."
+    )
+
+
+def _site_options(app, config) -> None:
+    choice = config.booktools_solutions
+    if choice not in SOLUTIONS:
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(
+            f"booktools_solutions (BOOK_SOLUTIONS) is {choice!r}; "
+            f"use one of {SOLUTIONS}"
+        )
+    config.hide_solutions = choice == "hide"  # sphinx-exercise's option
+    if choice == "hide":
+        # Sphinx copies each page's source, solutions and all, to _sources.
+        config.html_copy_source = False
+    url = ""
+    if config.html_theme == "sphinx_book_theme":  # other themes warn
+        url = _repository_buttons(config.html_theme_options)
+    if "myst_substitutions" in config:
+        subs = dict(config.myst_substitutions or {})
+        subs["report_error"] = errata_text(url)
+        config.myst_substitutions = subs
+
+
+def _repository_buttons(opts: dict) -> str:
+    # jupyter-book copies repository.url to the theme's repository_url.
+    url = (opts.get("repository_url") or "").strip()
+    opts["repository_url"] = url
+    for button in ("use_repository_button", "use_issues_button"):
+        opts[button] = bool(url)
+    launch = opts.setdefault("launch_buttons", {})
+    for key, default in LAUNCH_URLS.items():
+        launch[key] = (launch.get(key) or default) if url else ""
+    return url
+
+
+def _drop_solutions(app, docname: str, source: list[str]) -> None:
+    if app.config.booktools_solutions == "hide":
+        source[0] = without_solutions(source[0])
+
+
+def _add_static(app) -> None:
+    # Print rules (solutions unfolded on paper), readable search snippets.
+    app.config.html_static_path.append(str(_STATIC))
+    app.add_css_file("booktools.css")
+    app.add_js_file("booktools.js", loading_method="defer")
+
+
+def chapter_editions(app) -> tuple[str, ...]:
+    """The notebook editions the site offers: no full one without solutions."""
+    if app.config.booktools_solutions == "hide":
+        return ("student",)
+    return ("full", "student")
+
+
+def _offer_notebooks(app, pagename, templatename, context, doctree) -> None:
+    # The theme's download menu offers the page's .md and a print-to-PDF;
+    # readers want the notebook, which _write_site_notebooks puts on the site.
+    groups = [b for b in context.get("header_buttons", [])
+              if b.get("label") == "download-buttons"]
+    if not groups or pagename not in app.env.found_docs:
+        return
+    if not is_chapter(Path(app.env.doc2path(pagename))):
+        return
+    stem = Path(pagename).name
+    dropped = {"download-notebook-button"}
+    if not context.get("sourcename"):
+        dropped.add("download-source-button")  # no _sources to link
+    buttons = [b for b in groups[0]["buttons"]
+               if b.get("label") not in dropped]
+    offers = []
+    for edition in chapter_editions(app):
+        url = context["pathto"](f"{NOTEBOOK_DIR}/{edition}/{stem}.ipynb", 1)
+        offers.append({
+            "type": "link", "url": url, "text": f".ipynb ({edition})",
+            "icon": "fas fa-code", "label": f"download-{edition}-notebook",
+            "tooltip": f"Download the {edition} notebook",
+        })
+    groups[0]["buttons"] = offers + buttons
+
+
+def _borrow_html_handlers(app) -> None:
+    # jupyter-book's pdfhtml builds one page with the singlehtml builder.
+    # Sphinx gives a builder the node handlers registered under its name
+    # and falls back to its format ("html") only when there are none;
+    # sphinx-exercise registers some for singlehtml, so the html-only ones
+    # (sphinx-jupyterbook-latex's HiddenCellNode...) went missing.
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for name, pair in handlers.get("html", {}).items():
+        single.setdefault(name, pair)
+
+
+def _single_page_root(app, exception) -> None:
+    # jupyter-book #2204: with the root document in book/, singlehtml
+    # writes the whole book to book/index.html, but links its _static and
+    # _images as if the page were at the top, so the page jupyter-book
+    # prints has no styles, math or figures. A copy at the top fixes those;
+    # the links written by hand relative to a chapter (``../notebooks``)
+    # are rebased for it.
+    if exception is not None or app.builder.name != "singlehtml":
+        return
+    root = app.config.root_doc
+    depth = root.count("/")
+    if not depth:
+        return
+    page = Path(app.outdir) / f"{root}.html"
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r'((?:href|src|data)=")(?:\.\./){%d}' % depth,
+                  r"\1", html)
+    (Path(app.outdir) / "index.html").write_text(html, encoding="utf-8")
 
 
 def setup(app):
@@ -208,4 +384,15 @@ def setup(app):
     app.connect("source-read", _link_notebooks)
     app.connect("html-page-context", _drop_thebe)
     app.connect("build-finished", _write_site_notebooks)
+    # site options
+    app.add_config_value(
+        "booktools_solutions", os.environ.get("BOOK_SOLUTIONS", "fold"),
+        "env",
+    )
+    app.connect("config-inited", _site_options)
+    app.connect("source-read", _drop_solutions, priority=400)
+    app.connect("builder-inited", _add_static)
+    app.connect("builder-inited", _borrow_html_handlers)
+    app.connect("html-page-context", _offer_notebooks, priority=502)
+    app.connect("build-finished", _single_page_root)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
