@@ -197,7 +197,9 @@ def _write_site_notebooks(app, exception) -> None:
     ]
     chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
     executed = Path(app.outdir).parent / "jupyter_execute"
-    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed)
+    # The answer key stays off the site: instructors make it locally.
+    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed,
+                    editions=("full", "student"))
 
 
 def setup(app):

@@ -647,11 +647,12 @@ def _caption(part: Part, conv: Converter) -> list:
 
 
 def write_notebooks(chapters: list[Path], outdir: Path,
-                    executed: Path | None = None) -> list[Path]:
-    """Write the three editions and the student zip; return the files."""
+                    executed: Path | None = None,
+                    editions: tuple[str, ...] = EDITIONS) -> list[Path]:
+    """Write the editions and the student zip; return the files."""
     book = load_book(chapters, executed)
     written = []
-    for edition in EDITIONS:
+    for edition in editions:
         folder = outdir / edition
         folder.mkdir(parents=True, exist_ok=True)
         for path in chapters:
