@@ -54,6 +54,7 @@ def test_both_notebook_editions_for_every_chapter(built_site):
         assert f"../notebooks/student/{path.stem}.ipynb" in page
         assert f"../notebooks/full/{path.stem}.ipynb" in page
     assert (built_site / "notebooks" / "student-notebooks.zip").exists()
+    assert not (built_site / "notebooks" / "answers").exists()  # key: local
 
 
 def test_site_is_lean(built_site):

@@ -204,12 +204,10 @@ def _write_site_notebooks(app, exception) -> None:
     ]
     chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
     executed = Path(app.outdir).parent / "jupyter_execute"
-    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed)
-    # The site offers what its readers may see: never the answer key, and
-    # no full edition on the student site.
-    for folder in (Path(app.outdir) / NOTEBOOK_DIR).iterdir():
-        if folder.is_dir() and folder.name not in chapter_editions(app):
-            shutil.rmtree(folder)
+    # The site offers what its readers may see: never the answer key (the
+    # instructors make it locally), no full edition on the student site.
+    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed,
+                    editions=chapter_editions(app))
 
 
 # --- site options: solutions, repository, PDF, polish ----------------------

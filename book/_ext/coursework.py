@@ -53,6 +53,7 @@ import ast
 import codecs
 import copy
 import csv
+import json
 import os
 import re
 import shutil
@@ -224,18 +225,17 @@ def read_citations(bib: Path) -> dict[str, tuple[str, str]]:
 
 
 def read_glued(executed: Path | None, stem: str) -> dict[str, str]:
-    """The values a chapter glued, from its executed notebook if present."""
-    path = executed / "book" / f"{stem}.ipynb" if executed else None
+    """The values a chapter glued, from myst-nb's cache if present.
+
+    myst-nb writes each executed page's glued outputs to
+    ``jupyter_execute/<docname>.glue.json`` (keyed by name).
+    """
+    path = executed / "book" / f"{stem}.glue.json" if executed else None
     if path is None or not path.exists():
         return {}
-    glued = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        for out in cell.get("outputs", []):
-            meta = out.get("metadata", {}).get("scrapbook")
-            if meta:
-                prefix = meta.get("mime_prefix", "")
-                glued[meta["name"]] = out["data"].get(prefix + "text/plain")
-    return glued
+    cache = json.loads(path.read_text(encoding="utf-8"))
+    return {name: out.get("data", {}).get("text/plain")
+            for name, out in cache.items()}
 
 
 def load_book(chapters: list[Path], executed: Path | None = None,
@@ -647,11 +647,12 @@ def _caption(part: Part, conv: Converter) -> list:
 
 
 def write_notebooks(chapters: list[Path], outdir: Path,
-                    executed: Path | None = None) -> list[Path]:
-    """Write the three editions and the student zip; return the files."""
+                    executed: Path | None = None,
+                    editions: tuple[str, ...] = EDITIONS) -> list[Path]:
+    """Write the editions and the student zip; return the files."""
     book = load_book(chapters, executed)
     written = []
-    for edition in EDITIONS:
+    for edition in editions:
         folder = outdir / edition
         folder.mkdir(parents=True, exist_ok=True)
         for path in chapters:
