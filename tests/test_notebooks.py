@@ -262,7 +262,8 @@ def test_a_guide_is_executed_but_is_neither_chapter_nor_notebook(tmp_path):
     assert booktools.toc_notebooks(tmp_path) == [
         guide, tmp_path / "01-sample.md"]
     assert booktools.toc_chapters(tmp_path) == [tmp_path / "01-sample.md"]
-    app = SimpleNamespace(env=SimpleNamespace(doc2path=lambda doc: doc))
+    app = SimpleNamespace(env=SimpleNamespace(doc2path=lambda doc: doc),
+                          config=SimpleNamespace(booktools_solutions="fold"))
     for path, linked in ((guide, False), (tmp_path / "01-sample.md", True)):
         source = [path.read_text()]
         booktools._link_notebooks(app, str(path), source)
