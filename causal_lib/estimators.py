@@ -12,7 +12,12 @@ import pandas as pd
 
 from causal_lib import _checks
 from causal_lib._checks import EXTREME_PROPENSITY, PositivityWarning
-from causal_lib._design import check_design, covariate_matrix, fit_logit
+from causal_lib._design import (
+    check_arm_designs,
+    check_design,
+    covariate_matrix,
+    fit_logit,
+)
 from causal_lib._scores import aipw_ate_scores, aipw_att_terms
 from causal_lib.estimate import EffectEstimate
 
@@ -318,7 +323,11 @@ def regression_adjustment(
     ValueError
         If a column is missing, treatment or outcome is among the
         covariates, or a covariate is NaN, infinite, constant or collinear
-        with the others (each named).
+        with the others (each named), in the whole sample or among one
+        arm's units (each arm's model is fitted on that arm alone), or an
+        arm has no more units than its model has coefficients. Dates are
+        refused; so is a categorical column with more than ``n / 2``
+        levels.
 
     Notes
     -----
@@ -365,6 +374,7 @@ def regression_adjustment(
     alpha = _checks.check_alpha(alpha)
     t, y = _treatment_and_outcome(df, treatment, outcome)
     matrix, X = _design(df, covariates, treatment=treatment, outcome=outcome)
+    check_arm_designs(matrix, t)
     X = X[:, matrix.columns != "Intercept"]
     population = {"ATE": np.ones_like(t, bool), "ATT": t == 1,
                   "ATC": t == 0}[estimand]
@@ -554,7 +564,8 @@ def aipw(
     Raises
     ------
     ValueError
-        As :func:`ipw`: bad columns or covariate designs, propensities of
+        As :func:`ipw`: bad columns or covariate designs (also within
+        one arm, as for :func:`regression_adjustment`), propensities of
         exactly 0 or 1 where the estimand needs that unit's missing outcome
         (ATE: either bound; ATT: 1), or separation in the propensity model.
 
@@ -619,6 +630,7 @@ def aipw(
                                   propensity=propensity)
     roles = {"treatment": treatment, "outcome": outcome}
     matrix, X = _design(df, covariates, **roles)
+    check_arm_designs(matrix, t)
     if propensity is None and propensity_covariates is None:
         # One design for both models: fit the logit on it directly.
         _, e = fit_logit(t, matrix)
