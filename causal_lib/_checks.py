@@ -392,7 +392,7 @@ def check_overlap(e, t, *, estimand: str = "ATE",
         if impossible.any():
             raise ValueError(
                 f"{name} is exactly {bound} for "
-                f"{_per_arm(impossible, t)}: impossible under any "
+                f"{per_arm(impossible, t)}: impossible under any "
                 f"estimand, since a unit with a score of {bound} could not "
                 f"have been {'treated' if arm else 'a control'}. Check how "
                 "the scores were computed (and for which rows)."
@@ -402,7 +402,7 @@ def check_overlap(e, t, *, estimand: str = "ATE",
         exact = e == bound
         if exact.any():
             raise ValueError(
-                f"{name} is exactly {bound} for {_per_arm(exact, t)}: "
+                f"{name} is exactly {bound} for {per_arm(exact, t)}: "
                 f"the {estimand} needs their outcome under "
                 f"{'control' if bound == 1 else 'treatment'}, which no "
                 "comparable unit shows. Restrict the population (e.g. "
@@ -416,7 +416,7 @@ def check_overlap(e, t, *, estimand: str = "ATE",
             # only treated units with extreme weights 1/e can supply.
             warnings.warn(
                 f"{name} lies within {EXTREME_PROPENSITY} of {bound} for "
-                f"{_per_arm(near, t)}; the {estimand} needs their outcome "
+                f"{per_arm(near, t)}; the {estimand} needs their outcome "
                 f"under {'control' if bound == 1 else 'treatment'}, which "
                 "few comparable units show, so weights are extreme and the "
                 "estimate unstable. Inspect overlap and consider trimming "
@@ -437,7 +437,7 @@ def _caller_level() -> int:
     return level
 
 
-def _per_arm(mask, t) -> str:
+def per_arm(mask, t) -> str:
     n1 = int(np.sum(mask & (t == 1)))
     n0 = int(np.sum(mask & (t == 0)))
     return f"{n1} treated and {n0} control unit(s)"
