@@ -273,15 +273,19 @@ def check_alpha(alpha) -> float:
 
 
 def check_count(value, name: str, *, minimum: int = 1,
-                maximum: int | None = None) -> int:
+                maximum: int | None = None, limit: int | None = None) -> int:
     """An integer count (of rows, folds, list positions...) in a range.
 
     Python integers of any size are compared exactly, so a huge ``k``
     gives a clear error or is capped by the caller, never an overflow.
+    ``limit`` is a technical ceiling (such as :data:`MAX_ROWS`), named
+    only when exceeded.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
+    if limit is not None and value > limit:
+        raise ValueError(f"{name} must be at most {limit}, got {value}")
     if value < minimum or (maximum is not None and value > maximum):
         bound = (f"between {minimum} and {maximum}" if maximum is not None
                  else f"at least {minimum}")
@@ -311,8 +315,7 @@ def check_probability(value, name: str, *, open_low: bool = False,
     if not (above_low and below_high):
         interval = (("(" if open_low else "[") + f"0, {high:g}"
                     + (")" if open_high else "]"))
-        raise ValueError(f"{name} must be a number in {interval}, got "
-                         f"{value}")
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
     return value
 
 
@@ -324,7 +327,8 @@ def probability_values(values, name: str) -> np.ndarray:
         examples = np.unique(values[outside])[:5].tolist()
         raise ValueError(
             f"{name} has values outside [0, 1] ({int(outside.sum())} of "
-            f"them, such as {examples}); it must hold probabilities"
+            f"them, such as {examples}); it must hold probabilities in "
+            "[0, 1]"
         )
     return values
 
