@@ -259,7 +259,7 @@ def not_covariates(covariates, df_columns, **roles) -> None:
             )
 
 
-# --- scalars ------------------------------------------------------------------
+# --- scalars -----------------------------------------------------------------
 
 def check_alpha(alpha) -> float:
     """``alpha`` lies strictly between 0 and 1."""

@@ -682,6 +682,18 @@ class DAG(_Graph):
                    noise_sd=1.0) -> "LinearSEM":
         """The linear structural model on this graph: :class:`LinearSEM`.
 
+        Parameters
+        ----------
+        coefficients : mapping, optional
+            Edge to coefficient, keyed by ``(parent, child)`` or
+            ``"parent -> child"``; edges left out have coefficient 1.
+        noise_sd : float or mapping, default 1.0
+            Every node's noise standard deviation, or node to one.
+
+        Returns
+        -------
+        LinearSEM
+
         Examples
         --------
         >>> sem = DAG("T -> Y").linear_sem(coefficients={"T -> Y": 2.0})
@@ -691,7 +703,22 @@ class DAG(_Graph):
         return LinearSEM(self, coefficients=coefficients, noise_sd=noise_sd)
 
     def draw(self, ax=None, pos=None, **options):
-        """Draw the graph: :func:`causal_lib.plotting.draw_dag`."""
+        """Draw the graph: :func:`causal_lib.plotting.draw_dag`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure if omitted.
+        pos : mapping, optional
+            Node to ``(x, y)``; a layered layout if omitted.
+        **options
+            Passed to :func:`~causal_lib.plotting.draw_dag` (``labels``,
+            ``node_colors``, ``edge_colors``, ``latent``...).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from causal_lib.plotting import draw_dag  # matplotlib on demand
 
         return draw_dag(self, ax, pos, **options)

@@ -11,9 +11,9 @@ covariates with any scikit-learn regressors, fitted on other folds of the
 data (cross-fitting with :class:`~sklearn.model_selection.KFold`, or
 :class:`~sklearn.model_selection.StratifiedKFold` by arm for a 0/1
 treatment, and :func:`~sklearn.model_selection.cross_val_predict`), and
-regress the outcome's residual on the treatment's residual. With ``n_folds=1`` and
-linear learners this is exactly the Frisch--Waugh--Lovell construction of
-the OLS coefficient, which is how the book introduces it.
+regress the outcome's residual on the treatment's residual. With
+``n_folds=1`` and linear learners this is exactly the Frisch--Waugh--Lovell
+construction of the OLS coefficient, which is how the book introduces it.
 
 When effects vary, :math:`\theta` is not the ATE but a variance-weighted
 average of the effects, hence the estimand's label
@@ -125,8 +125,8 @@ def dml(
         given for a column that is not 0/1; or if a classifier
         ``treatment_learner`` gives propensities of exactly 0 or 1 (the
         message names the covariates), or is a ``LogisticRegression``,
-        bare or ending a ``Pipeline``, facing separated data (propensities within
-        0.01 of 0 or 1 warn, ``PositivityWarning``).
+        bare or ending a ``Pipeline``, facing separated data (propensities
+        within 0.01 of 0 or 1 warn, ``PositivityWarning``).
     TypeError
         If a learner lacks ``fit`` or ``predict`` (or, for a classifier,
         ``predict_proba``; or, with ``n_folds >= 2``, ``get_params``); if
@@ -294,6 +294,8 @@ def partialling_out(
     This is the final step of :func:`dml`, exposed so a chapter can build
     the residuals itself (by hand, or with in-sample fits to show the
     Frisch--Waugh--Lovell theorem) and finish with the same arithmetic.
+
+    See :ref:`ch-dml`.
 
     Examples
     --------

@@ -463,7 +463,7 @@ def match(
         With ``distance="propensity"``, a column of known propensity
         scores, instead of ``covariates``: below 1 (the ATT needs a
         control like each treated unit; within 0.01 of 1 warns with a
-        :class:`~causal_lib._checks.PositivityWarning`) and above 0 (the
+        :class:`~causal_lib.PositivityWarning`) and above 0 (the
         logit is infinite there).
     distance : {"propensity", "mahalanobis"}
         Match on the logit of the propensity score, or on the
