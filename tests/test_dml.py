@@ -573,3 +573,22 @@ def test_collinear_covariate_is_named_in_order(factor):
         age2=lambda d: factor * d.age)
     with pytest.raises(ValueError, match=r"^covariate column\(s\) 'age2' "):
         fit(df, covariates=["age", "age2"], rng=0)
+
+
+def test_cross_fitting_by_hand_with_a_binary_treatment():
+    from sklearn.model_selection import StratifiedKFold
+
+    df = plm(200, np.random.default_rng(4), binary=True)
+    est = fit(df, n_folds=2, rng=0, covariates=["age", "visits"])
+    seed = int(np.random.default_rng(0).integers(2**32))
+    t = df["slots"].to_numpy()
+    folds = StratifiedKFold(2, shuffle=True, random_state=seed).split(t, t)
+    X = df[["age", "visits"]].to_numpy()
+    res = {col: df[col].to_numpy().astype(float) for col in
+           ("minutes", "slots")}
+    for train, test in folds:
+        for col in res:
+            model = LinearRegression().fit(X[train], df[col].iloc[train])
+            res[col][test] -= model.predict(X[test])
+    theta = res["slots"] @ res["minutes"] / (res["slots"] @ res["slots"])
+    assert est.estimate == pytest.approx(theta, abs=1e-12)
