@@ -27,6 +27,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+#: The most rows a simulator draws (or bins a histogram has): beyond it
+#: numpy fails with an error that names none of the arguments.
+MAX_ROWS = 10**9
+
 #: Scores closer than this to 0 or 1 trigger a :class:`PositivityWarning`.
 EXTREME_PROPENSITY = 0.01
 
@@ -100,9 +104,34 @@ def finite_values(values, name: str, *, allow_inf: bool = False
     return values
 
 
+def no_missing(series: pd.Series, name: str) -> None:
+    """A column of any dtype without missing values (NaN, None, NA)."""
+    n_missing = int(series.isna().sum())
+    if n_missing:
+        raise ValueError(
+            f"{name} has {n_missing} missing (NaN) value(s); drop or impute "
+            "them first"
+        )
+
+
+def finite_columns(values: np.ndarray, names, what: str = "covariate"
+                   ) -> None:
+    """Every column of a 2-d float array is finite; name the first bad."""
+    finite = np.isfinite(values).all(axis=0)
+    if not finite.all():
+        column = list(names)[int(np.argmin(finite))]
+        raise ValueError(
+            f"{what} column {column!r} holds infinite (or NaN) values; "
+            "drop or transform them first"
+        )
+
+
 def numeric_column(df: pd.DataFrame, column: str, role: str, *,
-                   allow_inf: bool = False) -> np.ndarray:
-    """The column as a finite float array; reject non-numbers, NaN, inf."""
+                   allow_inf: bool = False, hint: str = "") -> np.ndarray:
+    """The column as a finite float array; reject non-numbers, NaN, inf.
+
+    ``hint`` is appended to the non-numeric error (e.g. how to recode).
+    """
     series = df[column]
     if not (
         pd.api.types.is_numeric_dtype(series)
@@ -110,7 +139,7 @@ def numeric_column(df: pd.DataFrame, column: str, role: str, *,
     ):
         raise ValueError(
             f"{role} column {column!r} must be numeric, got dtype "
-            f"{series.dtype}"
+            f"{series.dtype}{hint}"
         )
     values = series.to_numpy(dtype=float, na_value=np.nan)
     return finite_values(values, f"{role} column {column!r}",
@@ -126,8 +155,7 @@ def binary_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
     ):
         raise ValueError(
             f"{role} column {column!r} must hold 0/1 numbers or booleans, "
-            f"got dtype {series.dtype}; recode it first, e.g. "
-            f"(df[{column!r}] == 'treated').astype(int)"
+            f"got dtype {series.dtype}{recode_hint(column)}"
         )
     values = series.to_numpy()
     # Integer and boolean arrays cannot hold NaN or inf, so they skip the
@@ -143,6 +171,12 @@ def binary_column(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
             f"such as {examples}"
         )
     return values.astype(np.intp)
+
+
+def recode_hint(column: str) -> str:
+    """How to turn a labelled treatment column into 0/1."""
+    return (f"; recode it first, e.g. (df[{column!r}] == 'treated')"
+            ".astype(int)")
 
 
 def treatment_column(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -161,20 +195,57 @@ def check_arms(counts, column: str, minimum: int = 1) -> None:
 
 
 def covariate_names(covariates, df_columns) -> list[str]:
-    """The data columns a covariate list or formula refers to."""
+    """The data columns a covariate list or formula refers to.
+
+    A formula is parsed by patsy, as the design will be, and each
+    factor's code (``x``, ``np.log(y)``, ``C(t)``, ``Q('y')``) is read
+    with :mod:`ast`, so interactions, powers of sums and quoted names are
+    seen as well as plain terms.
+    """
     if isinstance(covariates, str):
-        names = set()
-        for part in covariates.replace("~", "+").split("+"):
-            try:
-                tree = ast.parse(part.strip() or "0", mode="eval")
-            except SyntaxError:
-                continue
-            names |= {n.id for n in ast.walk(tree)
-                      if isinstance(n, ast.Name)}
+        names = _formula_names(covariates)
         return [c for c in df_columns if c in names]
     if covariates is None:
         return []
     return [c for c in covariates if isinstance(c, str)]
+
+
+def _formula_names(formula: str) -> set:
+    """Every variable name a patsy formula evaluates, ``Q("...")`` too."""
+    import patsy
+
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as error:
+        raise ValueError(
+            f"covariates formula {formula!r} could not be parsed: {error}"
+        ) from None
+    names = set()
+    for term in desc.lhs_termlist + desc.rhs_termlist:
+        for factor in term.factors:
+            code = factor.code
+            try:
+                tree = ast.parse(code.strip(), mode="eval")
+            except SyntaxError:
+                raise ValueError(
+                    f"covariates formula {formula!r}: the term {code!r} is "
+                    "not a valid Python expression"
+                ) from None
+            names |= _names_in(tree)
+    return names
+
+
+def _names_in(tree) -> set:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "Q" and node.args
+              and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            names.add(node.args[0].value)
+    return names
 
 
 def not_covariates(covariates, df_columns, **roles) -> None:
@@ -188,7 +259,7 @@ def not_covariates(covariates, df_columns, **roles) -> None:
             )
 
 
-# --- scalars ------------------------------------------------------------------
+# --- scalars -----------------------------------------------------------------
 
 def check_alpha(alpha) -> float:
     """``alpha`` lies strictly between 0 and 1."""
@@ -202,15 +273,19 @@ def check_alpha(alpha) -> float:
 
 
 def check_count(value, name: str, *, minimum: int = 1,
-                maximum: int | None = None) -> int:
+                maximum: int | None = None, limit: int | None = None) -> int:
     """An integer count (of rows, folds, list positions...) in a range.
 
     Python integers of any size are compared exactly, so a huge ``k``
     gives a clear error or is capped by the caller, never an overflow.
+    ``limit`` is a technical ceiling (such as :data:`MAX_ROWS`), named
+    only when exceeded.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
+    if limit is not None and value > limit:
+        raise ValueError(f"{name} must be at most {limit}, got {value}")
     if value < minimum or (maximum is not None and value > maximum):
         bound = (f"between {minimum} and {maximum}" if maximum is not None
                  else f"at least {minimum}")
@@ -230,6 +305,34 @@ def check_share(value, name: str = "share") -> float:
     return float(value)
 
 
+def check_probability(value, name: str, *, open_low: bool = False,
+                      open_high: bool = False, high: float = 1.0) -> float:
+    """A number in [0, ``high``]; ``open_low``/``open_high`` exclude the
+    bounds (``(0, 1)`` for a share that must leave both arms non-empty)."""
+    value = check_finite(value, name)
+    above_low = value > 0 if open_low else value >= 0
+    below_high = value < high if open_high else value <= high
+    if not (above_low and below_high):
+        interval = (("(" if open_low else "[") + f"0, {high:g}"
+                    + (")" if open_high else "]"))
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    return value
+
+
+def probability_values(values, name: str) -> np.ndarray:
+    """Finite floats in [0, 1] (propensities); ``name`` says what."""
+    values = finite_values(values, name)
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        examples = np.unique(values[outside])[:5].tolist()
+        raise ValueError(
+            f"{name} has values outside [0, 1] ({int(outside.sum())} of "
+            f"them, such as {examples}); it must hold probabilities in "
+            "[0, 1]"
+        )
+    return values
+
+
 def check_finite(value, name: str) -> float:
     """A finite real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -239,10 +342,20 @@ def check_finite(value, name: str) -> float:
     return float(value)
 
 
-def check_rng(rng) -> np.random.Generator:
-    """A seed (int) or a Generator; returns a Generator."""
+def check_rng(rng, *, allow_none: bool = True) -> np.random.Generator:
+    """A seed (int) or a Generator; returns a Generator.
+
+    Simulators pass ``allow_none=False``: their data and truth are only
+    worth printing if they can be redrawn, so they have no default.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
+    if rng is None and not allow_none:
+        raise TypeError(
+            "rng must be a seed (int) or a numpy Generator, e.g. rng=42 or "
+            "rng=np.random.default_rng(42), so the draw can be reproduced; "
+            "got None"
+        )
     if rng is None or (isinstance(rng, numbers.Integral)
                        and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
@@ -267,23 +380,33 @@ def check_overlap(e, t, *, estimand: str = "ATE",
                   name: str = "propensity") -> None:
     r"""Check overlap on both sides, for the units the estimand needs.
 
-    The ATE needs every unit's missing potential outcome, so a score of
+    A treated unit with :math:`e = 0` or a control with :math:`e = 1` is
+    impossible under any estimand (it could not be in its own arm). The
+    ATE needs every unit's missing potential outcome, so a score of
     exactly 0 or 1 anywhere is an error; the ATT needs controls like every
     treated unit (no :math:`e = 1`); the ATC treated units like every
     control (no :math:`e = 0`). Scores within
     :data:`EXTREME_PROPENSITY` of a bound that matters warn with a
     :class:`PositivityWarning` giving the counts per arm.
     """
-    e = finite_values(e, name)
+    e = probability_values(e, name)
     t = np.asarray(t)
-    if (e < 0).any() or (e > 1).any():
-        raise ValueError(f"{name} has values outside [0, 1]")
+    for bound, arm in ((0, 1), (1, 0)):
+        impossible = (e == bound) & (t == arm)
+        if impossible.any():
+            raise ValueError(
+                f"{name} is exactly {bound} for "
+                f"{per_arm(impossible, t)}: impossible under any "
+                f"estimand, since a unit with a score of {bound} could not "
+                f"have been {'treated' if arm else 'a control'}. Check how "
+                "the scores were computed (and for which rows)."
+            )
     sides = {"ATE": (0, 1), "ATT": (1,), "ATC": (0,)}[estimand]
     for bound in sides:
         exact = e == bound
         if exact.any():
             raise ValueError(
-                f"{name} is exactly {bound} for {_per_arm(exact, t)}: "
+                f"{name} is exactly {bound} for {per_arm(exact, t)}: "
                 f"the {estimand} needs their outcome under "
                 f"{'control' if bound == 1 else 'treatment'}, which no "
                 "comparable unit shows. Restrict the population (e.g. "
@@ -297,7 +420,7 @@ def check_overlap(e, t, *, estimand: str = "ATE",
             # only treated units with extreme weights 1/e can supply.
             warnings.warn(
                 f"{name} lies within {EXTREME_PROPENSITY} of {bound} for "
-                f"{_per_arm(near, t)}; the {estimand} needs their outcome "
+                f"{per_arm(near, t)}; the {estimand} needs their outcome "
                 f"under {'control' if bound == 1 else 'treatment'}, which "
                 "few comparable units show, so weights are extreme and the "
                 "estimate unstable. Inspect overlap and consider trimming "
@@ -310,7 +433,7 @@ def check_overlap(e, t, *, estimand: str = "ATE",
 def _caller_level() -> int:
     """The ``stacklevel`` that points a warning at the caller's own line,
     however deep inside the library the check ran."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame, level = sys._getframe(1), 1
     while frame is not None and \
             os.path.abspath(frame.f_code.co_filename).startswith(package):
@@ -318,7 +441,7 @@ def _caller_level() -> int:
     return level
 
 
-def _per_arm(mask, t) -> str:
+def per_arm(mask, t) -> str:
     n1 = int(np.sum(mask & (t == 1)))
     n0 = int(np.sum(mask & (t == 0)))
     return f"{n1} treated and {n0} control unit(s)"

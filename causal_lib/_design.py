@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import patsy
 
+from causal_lib import _checks
+
 # Formulas see numpy as ``np`` (``np.log(x)``) and nothing of the caller's
 # namespace, so a formula means the same wherever it is evaluated.
 _ENV = patsy.EvalEnvironment([{"np": np}])
@@ -25,7 +27,11 @@ def covariate_matrix(
 
     Lists of columns keep numeric columns as they are and expand
     categorical or string columns into 0/1 indicators, dropping the first
-    level. A string is read as a formula right-hand side.
+    level. A string is read as a formula right-hand side. Dates and
+    durations are refused (convert them to numbers first), object columns
+    holding numbers are read as numbers, and a categorical column with
+    more than ``n / 2`` levels (an identifier, or numbers stored as text)
+    is refused.
     """
     if isinstance(covariates, str):
         matrix = _from_formula(df, covariates)
@@ -42,19 +48,20 @@ def covariate_matrix(
     parts = [pd.DataFrame({"Intercept": 1.0}, index=df.index)] if \
         intercept else []
     for column in columns:
-        if not isinstance(column, str) or column not in df.columns:
+        if not isinstance(column, str):
+            raise TypeError(
+                f"covariate column names must be strings, got {column!r}; "
+                "rename integer columns first, e.g. "
+                "df.columns = df.columns.astype(str)"
+            )
+        if column not in df.columns:
             raise ValueError(
                 f"covariate column {column!r} not found in df"
             )
-        series = df[column]
-        if series.isna().any():
-            raise ValueError(
-                f"covariate column {column!r} has {int(series.isna().sum())}"
-                " missing (NaN) value(s); drop or impute them first"
-            )
-        if pd.api.types.is_bool_dtype(series) or \
-                pd.api.types.is_numeric_dtype(series):
-            parts.append(series.astype(float).to_frame(column))
+        _checks.no_missing(df[column], f"covariate column {column!r}")
+        series = _prepared_column(df[column], column)
+        if pd.api.types.is_float_dtype(series):
+            parts.append(series.to_frame(column))
         else:
             dummies = pd.get_dummies(
                 series.astype("category"), prefix=column, prefix_sep="[T.",
@@ -64,49 +71,98 @@ def covariate_matrix(
     return pd.concat(parts, axis=1)
 
 
+def _prepared_column(series: pd.Series, column: str) -> pd.Series:
+    """Numbers as floats (NaN for missing), other values as categories
+    checked for their number of levels; dates and durations refused."""
+    if pd.api.types.is_datetime64_any_dtype(series) or \
+            pd.api.types.is_timedelta64_dtype(series) or \
+            isinstance(series.dtype, pd.PeriodDtype):
+        raise ValueError(
+            f"covariate column {column!r} holds dates or durations (dtype "
+            f"{series.dtype}); convert it to a number first, e.g. days "
+            f"since a start date: (df[{column!r}] - df[{column!r}].min())"
+            ".dt.days"
+        )
+    if series.dtype == object:
+        try:
+            series = pd.to_numeric(series)
+        except (TypeError, ValueError):
+            pass
+    if pd.api.types.is_bool_dtype(series) or \
+            pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(values, index=series.index, name=series.name)
+    n_levels = series.nunique()
+    if n_levels > len(series) / 2:
+        raise ValueError(
+            f"covariate column {column!r} is categorical with {n_levels} "
+            f"levels for {len(series)} rows: an identifier, or numbers "
+            "stored as text? Convert it to numbers or drop it"
+        )
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    # Plain object values, missing ones as None, which patsy recognises.
+    return series.astype(object).where(series.notna(), None)
+
+
+def _formula_data(df: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """The columns a formula uses, as numpy-backed data patsy reads."""
+    names = _checks.covariate_names(formula, df.columns)
+    return pd.DataFrame(
+        {name: _prepared_column(df[name], name) for name in names},
+        index=df.index,
+    )
+
+
 def _from_formula(df: pd.DataFrame, formula: str) -> pd.DataFrame:
     if "~" in formula:
         raise ValueError(
             f"covariates formula {formula!r} must be a right-hand side only "
             "(no '~'), e.g. 'C(region) + age'"
         )
+    data = _formula_data(df, formula)
     try:
-        matrix = patsy.dmatrix(
-            formula, df, NA_action="raise", eval_env=_ENV,
-            return_type="dataframe",
-        )
+        # A transform such as np.log(0) gives -inf, which check_design
+        # rejects by name; numpy's RuntimeWarning must not come first.
+        with np.errstate(all="ignore"):
+            matrix = patsy.dmatrix(
+                formula, data, NA_action="raise", eval_env=_ENV,
+                return_type="dataframe",
+            )
     except patsy.PatsyError as error:
-        message = str(error.args[0]) if error.args else str(error)
-        origin = getattr(error, "origin", None)
-        term = origin.code[origin.start:origin.end] if origin else formula
-        if "missing values" in message:
-            raise ValueError(
-                f"covariate column {term!r} has missing (NaN) values; drop "
-                "or impute them first"
-            ) from None
-        if "NameError" in message:
-            name = message.split("name '")[-1].split("'")[0]
-            raise ValueError(
-                f"covariate column {name!r} not found in df"
-            ) from None
+        raise _formula_error(formula, error) from None
+    except TypeError as error:
         raise ValueError(
             f"covariates formula {formula!r} could not be evaluated: "
-            f"{message}"
+            f"{error}"
         ) from None
     matrix.index = df.index
     return matrix
+
+
+def _formula_error(formula: str, error) -> ValueError:
+    """A patsy error as a ValueError naming the column or term."""
+    message = str(error.args[0]) if error.args else str(error)
+    origin = getattr(error, "origin", None)
+    term = origin.code[origin.start:origin.end] if origin else formula
+    if "missing values" in message:
+        return ValueError(
+            f"covariate column {term!r} has missing (NaN) values; drop "
+            "or impute them first"
+        )
+    if "NameError" in message:
+        name = message.split("name '")[-1].split("'")[0]
+        return ValueError(f"covariate column {name!r} not found in df")
+    return ValueError(
+        f"covariates formula {formula!r} could not be evaluated: {message}"
+    )
 
 
 def check_design(matrix: pd.DataFrame, covariates) -> np.ndarray:
     """The design as a float array, free of inf, constant and collinear
     columns; each problem names the column(s) and says what to do."""
     values = matrix.to_numpy(dtype=np.float64)
-    finite = np.isfinite(values).all(axis=0)
-    if not finite.all():
-        raise ValueError(
-            f"covariate column {matrix.columns[~finite][0]!r} holds "
-            "infinite values; drop or transform them first"
-        )
+    _checks.finite_columns(values, matrix.columns)
     spread = values.max(axis=0) - values.min(axis=0)
     for name, width in zip(matrix.columns, spread):
         if width == 0 and name != "Intercept":
@@ -116,6 +172,28 @@ def check_design(matrix: pd.DataFrame, covariates) -> np.ndarray:
             )
     _check_rank(values, matrix.columns)
     return values
+
+
+def check_arm_designs(matrix: pd.DataFrame, t: np.ndarray) -> None:
+    """Each arm's rows must support their own OLS fit (as in
+    regression adjustment): more units than coefficients, and no column
+    constant or collinear among that arm's units alone."""
+    for arm, name in ((1, "treated (1)"), (0, "control (0)")):
+        rows = t == arm
+        n_arm, k = int(rows.sum()), matrix.shape[1]
+        if n_arm <= k:
+            raise ValueError(
+                f"the {name} arm has {n_arm} unit(s) but its outcome model "
+                f"has {k} coefficients (intercept and covariates); each arm "
+                f"needs more than {k} units: use fewer covariates"
+            )
+        try:
+            check_design(matrix[rows], "the arm's rows")
+        except ValueError as error:
+            raise ValueError(
+                f"among the {name} units, {error} (each arm's outcome "
+                "model is fitted on that arm alone)"
+            ) from None
 
 
 def _check_rank(values: np.ndarray, names) -> None:

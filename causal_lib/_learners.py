@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sklearn.base import clone
+
+from causal_lib import _checks
 from causal_lib._design import fit_logit
 
 
@@ -68,25 +71,72 @@ def predict(model, X) -> np.ndarray:
     return np.asarray(model.predict(X), dtype=float).ravel()
 
 
+def feature_names(X) -> list[str]:
+    """Column names of a DataFrame, ``x0, x1, ...`` for an array."""
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return [f"x{j}" for j in range(np.shape(X)[1])]
+
+
+def _logistic_inputs(model, X, t):
+    """What a logistic model (bare, or a pipeline's last step) is fitted
+    to, as an array with names; None for any other model."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if type(model) is LogisticRegression:
+        return np.asarray(X, dtype=float), feature_names(X)
+    if not (isinstance(model, Pipeline)
+            and type(model.steps[-1][1]) is LogisticRegression):
+        return None
+    steps = clone(model[:-1])
+    values = steps.fit_transform(X, t)
+    values = values.toarray() if hasattr(values, "toarray") else values
+    try:
+        names = [str(c) for c in steps.get_feature_names_out()]
+    except (AttributeError, ValueError, TypeError):
+        names = [f"x{j}" for j in range(np.shape(values)[1])]
+    return np.asarray(values, dtype=float), names
+
+
 def check_logistic_separation(model, X, t) -> None:
     """A logistic propensity model must not be fitted to separated data.
 
     scikit-learn's penalised ``LogisticRegression`` returns finite
     coefficients even when some covariate pattern predicts the treatment
-    exactly, so its scores look merely extreme. For a bare
-    ``LogisticRegression`` the unpenalised fit of :func:`_design.fit_logit`
-    decides: perfect or quasi-complete separation raises ``ValueError``
-    naming the covariates. Other models show separation as scores of
-    exactly 0 or 1, which :func:`_checks.check_overlap` rejects.
+    exactly, so its scores look merely extreme. For a
+    ``LogisticRegression``, bare or as the last step of a ``Pipeline``
+    (whose earlier steps transform ``X`` first, e.g. ``StandardScaler``),
+    the unpenalised fit of :func:`_design.fit_logit` decides: perfect or
+    quasi-complete separation raises ``ValueError`` naming the
+    covariates. Other models show separation as scores of exactly 0 or
+    1, which :func:`check_learned_overlap` rejects.
     """
-    from sklearn.linear_model import LogisticRegression
-
-    if type(model) is not LogisticRegression:
+    inputs = _logistic_inputs(model, X, t)
+    if inputs is None:
         return
-    names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) \
-        else [f"x{j}" for j in range(X.shape[1])]
-    design = pd.DataFrame(np.asarray(X, dtype=float), columns=names)
+    values, names = inputs
+    design = pd.DataFrame(values, columns=names)
     design.insert(0, "Intercept", 1.0)
     # Saturating scores (exp overflow) are the symptom being diagnosed.
     with np.errstate(over="ignore"):
         fit_logit(np.asarray(t, dtype=float), design)
+
+
+def check_learned_overlap(e, t, names, name: str) -> None:
+    """Propensities from a learner: 0 or 1 exactly is separation, named
+    by covariates; then the overlap checks and warnings of
+    :func:`_checks.check_overlap` (ATE)."""
+    e = _checks.probability_values(e, name)
+    for bound in (1, 0):
+        exact = e == bound
+        if exact.any():
+            raise ValueError(
+                f"{name} is exactly {bound} for "
+                f"{_checks.per_arm(exact, np.asarray(t))}: the treatment "
+                "learner predicts treatment with certainty (separation?) "
+                f"on covariates {list(names)}. Restrict the population to "
+                "where both arms occur, coarsen the covariates, or use a "
+                "smoother classifier."
+            )
+    _checks.check_overlap(e, t, estimand="ATE", name=name)

@@ -29,7 +29,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from causal_lib._checks import check_count, check_finite, check_rng
+from causal_lib._checks import (
+    MAX_ROWS,
+    check_count,
+    check_finite,
+    check_rng,
+)
 
 __all__ = ["DAG", "LinearSEM"]
 
@@ -677,6 +682,18 @@ class DAG(_Graph):
                    noise_sd=1.0) -> "LinearSEM":
         """The linear structural model on this graph: :class:`LinearSEM`.
 
+        Parameters
+        ----------
+        coefficients : mapping, optional
+            Edge to coefficient, keyed by ``(parent, child)`` or
+            ``"parent -> child"``; edges left out have coefficient 1.
+        noise_sd : float or mapping, default 1.0
+            Every node's noise standard deviation, or node to one.
+
+        Returns
+        -------
+        LinearSEM
+
         Examples
         --------
         >>> sem = DAG("T -> Y").linear_sem(coefficients={"T -> Y": 2.0})
@@ -686,7 +703,22 @@ class DAG(_Graph):
         return LinearSEM(self, coefficients=coefficients, noise_sd=noise_sd)
 
     def draw(self, ax=None, pos=None, **options):
-        """Draw the graph: :func:`causal_lib.plotting.draw_dag`."""
+        """Draw the graph: :func:`causal_lib.plotting.draw_dag`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure if omitted.
+        pos : mapping, optional
+            Node to ``(x, y)``; a layered layout if omitted.
+        **options
+            Passed to :func:`~causal_lib.plotting.draw_dag` (``labels``,
+            ``node_colors``, ``edge_colors``, ``latent``...).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from causal_lib.plotting import draw_dag  # matplotlib on demand
 
         return draw_dag(self, ax, pos, **options)
@@ -789,7 +821,9 @@ class LinearSEM:
         n : int
             Number of rows (units).
         rng : int or numpy.random.Generator
-            Source of randomness: a seed or a Generator.
+            Source of randomness: a seed or a Generator. Required, and
+            ``None`` is refused, as by every simulator: the draw must be
+            reproducible.
         do : mapping, optional
             Node to value: these nodes are set to the value for every unit
             instead of following their equation (an intervention).
@@ -802,11 +836,11 @@ class LinearSEM:
         Raises
         ------
         ValueError
-            If ``n`` is below 1, or a ``do`` key is not a node or its
-            value not finite.
+            If ``n`` is below 1 or above 10**9, or a ``do`` key is not a
+            node or its value not finite.
         TypeError
             If ``n`` is not an integer, ``rng`` neither a seed nor a
-            Generator, or a ``do`` value not a number.
+            Generator (``None`` included), or a ``do`` value not a number.
 
         Notes
         -----
@@ -822,8 +856,8 @@ class LinearSEM:
         >>> list(df.columns), df["T"].tolist()
         (['T', 'Y'], [1.0, 1.0, 1.0])
         """
-        n = check_count(n, "n")
-        rng = check_rng(rng)
+        n = check_count(n, "n", limit=MAX_ROWS)
+        rng = check_rng(rng, allow_none=False)
         fixed = _interventions(self._dag, do)
         dag, beta, sd = self._dag, self._beta, self._sd
         noise = rng.standard_normal((n, len(dag.nodes)))

@@ -8,11 +8,12 @@ r"""Double machine learning (DML) for the partially linear model.
 
 by partialling out: predict the outcome and the treatment from the
 covariates with any scikit-learn regressors, fitted on other folds of the
-data (cross-fitting with :class:`~sklearn.model_selection.KFold` and
-:func:`~sklearn.model_selection.cross_val_predict`), and regress the
-outcome's residual on the treatment's residual. With ``n_folds=1`` and
-linear learners this is exactly the Frisch--Waugh--Lovell construction of
-the OLS coefficient, which is how the book introduces it.
+data (cross-fitting with :class:`~sklearn.model_selection.KFold`, or
+:class:`~sklearn.model_selection.StratifiedKFold` by arm for a 0/1
+treatment, and :func:`~sklearn.model_selection.cross_val_predict`), and
+regress the outcome's residual on the treatment's residual. With
+``n_folds=1`` and linear learners this is exactly the Frisch--Waugh--Lovell
+construction of the OLS coefficient, which is how the book introduces it.
 
 When effects vary, :math:`\theta` is not the ATE but a variance-weighted
 average of the effects, hence the estimand's label
@@ -24,12 +25,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import (
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+)
 
 from causal_lib import _checks
 from causal_lib._design import check_design, covariate_matrix
 from causal_lib._learners import (
     check_classifier_target,
+    check_learned_overlap,
     check_learner,
     check_logistic_separation,
     is_classifier,
@@ -92,8 +98,9 @@ def dml(
         aggregate by the median (see Notes). Needs ``n_folds >= 2``.
     rng : None, int or numpy.random.Generator
         Seed or generator for the fold assignment (each repeat draws the
-        ``random_state`` of a shuffled ``KFold`` from it); pass one for a
-        reproducible estimate.
+        ``random_state`` of a shuffled ``KFold``, or ``StratifiedKFold``
+        for a 0/1 treatment, from it); pass one for a reproducible
+        estimate.
     alpha : float, default 0.05
         The interval has level :math:`1 - \alpha`.
 
@@ -113,11 +120,13 @@ def dml(
         values; if the treatment or outcome is also a covariate; if a
         covariate is constant or collinear with others; if the treatment
         has no variation left once the covariates are partialled out; if
-        ``n_folds`` or ``n_repeats`` is out of range; if a classifier is
+        ``n_folds`` or ``n_repeats`` is out of range (for a 0/1 treatment,
+        ``n_folds`` may not exceed the smaller arm); if a classifier is
         given for a column that is not 0/1; or if a classifier
-        ``treatment_learner`` gives propensities of exactly 0 or 1, or is a
-        ``LogisticRegression`` facing separated data (propensities within
-        0.01 of 0 or 1 warn, ``PositivityWarning``).
+        ``treatment_learner`` gives propensities of exactly 0 or 1 (the
+        message names the covariates), or is a ``LogisticRegression``,
+        bare or ending a ``Pipeline``, facing separated data (propensities
+        within 0.01 of 0 or 1 warn, ``PositivityWarning``).
     TypeError
         If a learner lacks ``fit`` or ``predict`` (or, for a classifier,
         ``predict_proba``; or, with ``n_folds >= 2``, ``get_params``); if
@@ -245,10 +254,9 @@ def dml(
     generator = _checks.check_rng(rng)
     thetas, std_errors = [], []
     for _ in range(n_repeats):
-        folds = None if n_folds == 1 else KFold(
-            n_folds, shuffle=True,
-            random_state=int(generator.integers(2**32)))
-        theta, std_error = _partial_out(learners, X, y, t, folds, treatment)
+        folds = _folds(t, n_folds, generator, treatment)
+        theta, std_error = _partial_out(learners, X, y, t, folds,
+                                        (treatment, list(matrix.columns)))
         thetas.append(theta)
         std_errors.append(std_error)
     thetas, std_errors = np.array(thetas), np.array(std_errors)
@@ -287,6 +295,8 @@ def partialling_out(
     the residuals itself (by hand, or with in-sample fits to show the
     Frisch--Waugh--Lovell theorem) and finish with the same arithmetic.
 
+    See :ref:`ch-dml`.
+
     Examples
     --------
     >>> theta, se = partialling_out([2.0, -2.0, 1.0], [1.0, -1.0, 0.0])
@@ -317,7 +327,8 @@ def _dml_inputs(df, treatment, outcome, covariates):
     _checks.distinct_columns(treatment=treatment, outcome=outcome)
     _checks.not_covariates(covariates, df.columns, treatment=treatment,
                            outcome=outcome)
-    t = _checks.numeric_column(df, treatment, "treatment")
+    t = _checks.numeric_column(df, treatment, "treatment",
+                               hint=_checks.recode_hint(treatment))
     y = _checks.numeric_column(df, outcome, "outcome")
     if np.ptp(t) == 0:
         raise ValueError(
@@ -331,7 +342,11 @@ def _dml_inputs(df, treatment, outcome, covariates):
         )
     # Checked with an intercept, which the learners fit themselves, so a
     # full set of category indicators counts as collinear.
-    check_design(matrix.assign(Intercept=1.0), covariates)
+    # The intercept goes first so that a dependent column is named, not
+    # the intercept.
+    design = matrix.copy()
+    design.insert(0, "Intercept", 1.0)
+    check_design(design, covariates)
     return t, y, matrix
 
 
@@ -354,6 +369,27 @@ def _dml_learners(outcome_learner, treatment_learner, n_folds, *targets):
     return tuple(checked)
 
 
+def _folds(t, n_folds, generator, treatment):
+    """Train/test splits, None without splitting. A 0/1 treatment is
+    split by arm (``StratifiedKFold``) so every training fold holds
+    treated and control units; a dose by ``KFold``."""
+    if n_folds == 1:
+        return None
+    seed = int(generator.integers(2**32))
+    binary = np.isin(t, (0.0, 1.0)).all()
+    if not binary:
+        return list(KFold(n_folds, shuffle=True, random_state=seed).split(t))
+    smaller = int(min(np.count_nonzero(t), np.count_nonzero(t == 0)))
+    if smaller < n_folds:
+        raise ValueError(
+            f"treatment column {treatment!r} has only {smaller} unit(s) in "
+            f"one arm, fewer than n_folds={n_folds}: each fold needs units "
+            "of both arms; lower n_folds"
+        )
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    return list(splitter.split(t, t))
+
+
 def _cross_fit(learner, X, target, folds) -> np.ndarray:
     """Out-of-fold predictions; in-sample ones when ``folds`` is None."""
     if folds is None:
@@ -367,14 +403,16 @@ def _cross_fit(learner, X, target, folds) -> np.ndarray:
     return np.asarray(fitted, dtype=float).ravel()
 
 
-def _partial_out(learners, X, y, t, folds, treatment):
-    """One cross-fitting pass: residualise, check, solve the score."""
+def _partial_out(learners, X, y, t, folds, columns):
+    """One cross-fitting pass: residualise, check, solve the score.
+    ``columns`` is the treatment's name and the covariates' names."""
     outcome_learner, treatment_learner = learners
+    treatment, names = columns
     y_res = y - _cross_fit(outcome_learner, X, y, folds)
     m = _cross_fit(treatment_learner, X, t, folds)
     if is_classifier(treatment_learner):
-        _checks.check_overlap(
-            m, t, estimand="ATE", name="in-sample propensity"
+        check_learned_overlap(
+            m, t, names, "in-sample propensity"
             if folds is None else "cross-fitted propensity")
     t_res = t - m
     if not t_res @ t_res > 1e-20 * np.sum((t - t.mean()) ** 2):

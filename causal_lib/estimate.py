@@ -59,6 +59,8 @@ class EffectEstimate:
     interval :math:`\hat\tau \pm z_{1-\alpha/2}\,\widehat{\mathrm{se}}`;
     :meth:`conf_int` gives the same interval at another level.
 
+    See :ref:`ch-ab`.
+
     Examples
     --------
     >>> est = EffectEstimate.from_normal(
@@ -125,9 +127,28 @@ class EffectEstimate:
         method: str,
         alpha: float = 0.05,
     ) -> "EffectEstimate":
-        """Build an estimate with a normal-approximation interval.
+        r"""Build an estimate with a normal-approximation interval.
 
-        ``n_treated=None`` marks an estimate without a binary treatment.
+        Parameters
+        ----------
+        estimand : str
+            What is estimated, e.g. ``"ATE"``.
+        estimate, std_error : float
+            The point estimate and its standard error.
+        n : int
+            Number of units used.
+        n_treated : int or None
+            Number of treated units; ``None`` marks an estimate without a
+            binary treatment.
+        method : str
+            How the estimate was computed, in words.
+        alpha : float, default 0.05
+            The interval is :math:`\hat\tau \pm z_{1-\alpha/2}\,
+            \widehat{\mathrm{se}}`, of level :math:`1 - \alpha`.
+
+        Returns
+        -------
+        EffectEstimate
         """
         alpha = _checks.check_alpha(alpha)
         z = stats.norm.ppf(1 - alpha / 2)
@@ -204,5 +225,16 @@ class EffectEstimate:
         )
 
     def covers(self, value: float) -> bool:
-        """Whether the confidence interval contains ``value``."""
+        """Whether the confidence interval contains ``value``.
+
+        Parameters
+        ----------
+        value : float
+            A true value (of a simulation), or a value to test.
+
+        Returns
+        -------
+        bool
+            ``ci_low <= value <= ci_high``; False for NaN.
+        """
         return self.ci_low <= value <= self.ci_high and not math.isnan(value)

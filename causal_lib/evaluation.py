@@ -22,10 +22,7 @@ from causal_lib.estimate import EffectEstimate
 
 
 def _check_cap(cap) -> float:
-    cap = _checks.check_finite(cap, "cap")
-    if not 0 < cap <= 0.5:
-        raise ValueError(f"cap must be a number in (0, 0.5], got {cap!r}")
-    return cap
+    return _checks.check_probability(cap, "cap", open_low=True, high=0.5)
 
 
 def _propensity_values(df, treatment, outcome, propensity, cap):
@@ -37,13 +34,9 @@ def _propensity_values(df, treatment, outcome, propensity, cap):
                              propensity=propensity)
     z = _checks.treatment_column(df, treatment)
     y = _checks.numeric_column(df, outcome, "outcome")
-    p = _checks.numeric_column(df, propensity, "propensity")
-    if ((p < 0) | (p > 1)).any():
-        bad = np.unique(p[(p < 0) | (p > 1)])[:5].tolist()
-        raise ValueError(
-            f"propensity column {propensity!r} must hold probabilities in "
-            f"[0, 1]; found values such as {bad}"
-        )
+    p = _checks.probability_values(
+        _checks.numeric_column(df, propensity, "propensity"),
+        f"propensity column {propensity!r}")
     if cap is not None:
         cap = _check_cap(cap)
         return z, y, np.clip(p, cap, 1 - cap)
@@ -174,11 +167,7 @@ def ips_effect(
 def _user_codes(df, user_id):
     """Integer code of each row's user, and the number of users."""
     column = df[user_id]
-    if column.isna().any():
-        raise ValueError(
-            f"user_id column {user_id!r} has {int(column.isna().sum())} "
-            f"missing value(s)"
-        )
+    _checks.no_missing(column, f"user_id column {user_id!r}")
     codes, uniques = pd.factorize(column)
     return codes, len(uniques)
 

@@ -26,8 +26,10 @@ from sklearn.utils.validation import check_is_fitted
 from causal_lib import _checks
 from causal_lib._learners import (
     check_classifier_target,
+    check_learned_overlap,
     check_learner,
     check_logistic_separation,
+    feature_names,
     is_classifier,
     predict,
 )
@@ -40,8 +42,11 @@ TREATMENT_FEATURE = "treatment"
 
 
 def _features(X):
-    """``X`` as given if a DataFrame (keeps names for pipelines), else 2-d."""
+    """``X`` as given if a DataFrame (keeps names for pipelines), else 2-d;
+    either way numeric and finite, each bad column named."""
     if isinstance(X, pd.DataFrame):
+        for column in X.columns:
+            _checks.numeric_column(X, column, "X")
         return X
     X = np.asarray(X)
     if X.ndim != 2:
@@ -49,23 +54,47 @@ def _features(X):
             f"X must be 2-dimensional (units x features), got shape "
             f"{X.shape}; use X.reshape(-1, 1) for a single feature"
         )
+    if X.dtype.kind not in "biuf":
+        try:
+            values = X.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"X must hold numbers, got dtype {X.dtype} with values "
+                "that are not numbers; encode categories first"
+            ) from None
+    else:
+        values = X
+    for j in range(X.shape[1]):
+        _checks.finite_values(values[:, j], f"X column {j}")
     return X
 
 
 def _vector(values, role, n_rows):
-    """A 1-d input as a one-column frame named after it, for _checks."""
+    """A 1-d input as a one-column frame named after it, for _checks.
+
+    A Series or pandas array keeps its dtype, so a categorical or a
+    boolean-with-NA treatment meets the same rule as a DataFrame column.
+    """
     name = getattr(values, "name", None)
     name = name if isinstance(name, str) else role
-    array = np.asarray(values)
-    if array.ndim != 1:
+    if isinstance(values, (pd.Series, pd.Index,
+                           pd.api.extensions.ExtensionArray)):
+        series = pd.Series(np.asarray(values) if isinstance(values, pd.Index)
+                           else values).reset_index(drop=True)
+    else:
+        array = np.asarray(values)
+        if array.ndim != 1:
+            raise ValueError(
+                f"{role} {name!r} must be 1-dimensional, got shape "
+                f"{array.shape}"
+            )
+        series = pd.Series(array)
+    if len(series) != n_rows:
         raise ValueError(
-            f"{role} {name!r} must be 1-dimensional, got shape {array.shape}"
+            f"{role} {name!r} has {len(series)} values but X has {n_rows} "
+            "rows"
         )
-    if len(array) != n_rows:
-        raise ValueError(
-            f"{role} {name!r} has {len(array)} values but X has {n_rows} rows"
-        )
-    return pd.DataFrame({name: array}), name
+    return series.to_frame(name), name
 
 
 def _fit_inputs(X, y, treatment):
@@ -449,8 +478,8 @@ class XLearner(_MetaLearner):
             effect, X1, imputed_treated)
         check_logistic_separation(propensity, X, t)
         self.propensity_estimator_ = _fit_clone(propensity, X, t)
-        _checks.check_overlap(predict(self.propensity_estimator_, X), t,
-                              estimand="ATE", name="estimated propensity")
+        check_learned_overlap(predict(self.propensity_estimator_, X), t,
+                              feature_names(X), "estimated propensity")
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -647,8 +676,8 @@ class DRLearner(_MetaLearner):
         if propensity is None:
             check_logistic_separation(model, X, t)
             e = _cross_fit_propensity(model, X, t, folds)
-            _checks.check_overlap(e, t, estimand="ATE",
-                                  name="estimated propensity")
+            check_learned_overlap(e, t, feature_names(X),
+                                  "estimated propensity")
         self.propensity_ = e
         self.pseudo_outcome_ = aipw_ate_scores(y, t, mu0, mu1, e)
         self.effect_estimator_ = _fit_clone(effect, X, self.pseudo_outcome_)

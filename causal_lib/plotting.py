@@ -190,9 +190,10 @@ def plot_overlap(
     t = _checks.binary_column(df, treatment, "treatment")
     _checks.check_arms(np.bincount(t, minlength=2), treatment)
     e = _column_or_values(df, propensity, "propensity")
-    if ((e < 0) | (e > 1)).any():
-        name = propensity if isinstance(propensity, str) else "propensity"
-        raise ValueError(f"propensity {name!r} has values outside [0, 1]")
+    name = propensity if isinstance(propensity, str) else "propensity"
+    e = _checks.probability_values(e, f"propensity {name!r}")
+    if not isinstance(bins, str) and np.ndim(bins) == 0:
+        bins = _checks.check_count(bins, "bins", limit=10_000)
     edges = np.histogram_bin_edges(e, bins=bins, range=(0.0, 1.0))
     if ax is None:
         _, ax = plt.subplots()

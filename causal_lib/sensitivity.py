@@ -26,7 +26,10 @@ from causal_lib import _checks
 
 
 class EValue(NamedTuple):
-    """E-values of a point estimate and of its confidence interval."""
+    """E-values of a point estimate and of its confidence interval.
+
+    See :ref:`ch-conf`.
+    """
 
     #: E-value of the point estimate.
     point: float
@@ -36,7 +39,10 @@ class EValue(NamedTuple):
 
 
 class AdjustedEstimate(NamedTuple):
-    """An OLS estimate corrected for a hypothetical confounder."""
+    """An OLS estimate corrected for a hypothetical confounder.
+
+    See :ref:`ch-conf`.
+    """
 
     #: The estimate moved toward zero by the largest bias such a
     #: confounder can cause.
@@ -185,6 +191,8 @@ def risk_ratio_from_difference(difference, *, baseline_risk):
     :math:`p_0` the converted interval limits ignore its sampling error, so
     treat the E-value of the interval as approximate.
 
+    See :ref:`ch-conf`.
+
     Examples
     --------
     A recommendation lifts the click rate from 2% by 1 point:
@@ -246,6 +254,8 @@ def risk_ratio_from_mean_difference(difference, *, sd):
     (2000). A simple method for converting an odds ratio to effect size for
     use in meta-analysis. *Statistics in Medicine* 19(22), 3127--3131.
 
+    See :ref:`ch-conf`.
+
     Examples
     --------
     >>> round(risk_ratio_from_mean_difference(1.0, sd=2.0), 4)  # exp(0.455)
@@ -279,6 +289,8 @@ def partial_r2(t_statistic: float, *, dof: float) -> float:
         scenario": a confounder explaining *all* the outcome's residual
         variance must explain this share of the treatment's to remove the
         estimate.
+
+    See :ref:`ch-conf`.
 
     Examples
     --------
@@ -447,6 +459,8 @@ def adjusted_estimate(
     also included :math:`Z` would have returned. At
     :math:`R^2_{D \sim Z|X} = R^2_{Y \sim Z|D,X} =` :func:`robustness_value`
     the adjusted estimate is :math:`(1 - q)\hat\tau`.
+
+    See :ref:`ch-conf`.
 
     Examples
     --------

@@ -72,22 +72,12 @@ def _truth(y0, y1, treated, index, params, propensity=None) -> Truth:
 def _generator(rng) -> np.random.Generator:
     # Unlike the estimators, a simulator has no default and refuses None:
     # its data and truth are only worth printing if they can be redrawn.
-    if rng is None:
-        raise TypeError(
-            "rng must be a seed (int) or a numpy Generator, e.g. rng=42 or "
-            "rng=np.random.default_rng(42), so the draw can be reproduced; "
-            "got None"
-        )
-    return _checks.check_rng(rng)
+    return _checks.check_rng(rng, allow_none=False)
 
 
 def _open_share(value, name: str) -> float:
-    value = _checks.check_finite(value, name)
-    if not 0 < value < 1:
-        raise ValueError(
-            f"{name} must lie strictly between 0 and 1, got {value}"
-        )
-    return value
+    return _checks.check_probability(value, name, open_low=True,
+                                     open_high=True)
 
 
 def _expit(x):
@@ -159,7 +149,8 @@ def targeted_recommendations(
     True
     """
     rng = _generator(rng)
-    n = _checks.check_count(n, "n", minimum=2)
+    n = _checks.check_count(n, "n", minimum=2,
+                            limit=_checks.MAX_ROWS)
     lift = _checks.check_finite(lift, "lift")
     targeting = _checks.check_finite(targeting, "targeting")
     visits = rng.poisson(rng.gamma(2.0, 4.0, n))
@@ -243,7 +234,8 @@ def ab_test(
     1.0
     """
     rng = _generator(rng)
-    n = _checks.check_count(n, "n", minimum=2)
+    n = _checks.check_count(n, "n", minimum=2,
+                            limit=_checks.MAX_ROWS)
     ate = _checks.check_finite(ate, "ate")
     share_treated = _open_share(share_treated, "share_treated")
     platform = rng.choice(["android", "ios", "web"], size=n, p=[0.5, 0.3, 0.2])
@@ -332,7 +324,8 @@ def recommendation_logs(
     True
     """
     rng = _generator(rng)
-    n = _checks.check_count(n, "n", minimum=2)
+    n = _checks.check_count(n, "n", minimum=2,
+                            limit=_checks.MAX_ROWS)
     confounding = _checks.check_finite(confounding, "confounding")
     engagement = np.minimum(rng.gamma(2.0, 2.0, size=n), 12.0).round(1)
     past_spend = rng.gamma(2.0, 15.0, size=n).round(2)
@@ -414,7 +407,8 @@ def partially_linear(
     1.0
     """
     rng = _generator(rng)
-    n = _checks.check_count(n, "n", minimum=2)
+    n = _checks.check_count(n, "n", minimum=2,
+                            limit=_checks.MAX_ROWS)
     n_features = _checks.check_count(n_features, "n_features", minimum=3)
     effect = _checks.check_finite(effect, "effect")
     lags = np.abs(np.subtract.outer(np.arange(n_features),
@@ -585,8 +579,10 @@ def catalogue(
     True
     """
     rng = _generator(rng)
-    n_users = _checks.check_count(n_users, "n_users", minimum=2)
-    n_items = _checks.check_count(n_items, "n_items", minimum=2)
+    n_users = _checks.check_count(n_users, "n_users", minimum=2,
+                            limit=_checks.MAX_ROWS)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2,
+                            limit=_checks.MAX_ROWS)
     persuasion = _open_share(persuasion, "persuasion")
     reactance = _checks.check_finite(reactance, "reactance")
     if not 0 <= reactance <= 0.5:

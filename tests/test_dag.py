@@ -416,6 +416,12 @@ def test_simulate_takes_a_seed_or_a_generator():
     )
     with pytest.raises(TypeError, match="seed .* or a numpy Generator"):
         sem.simulate(5, rng="42")
+    # Bug: None was accepted (an unreproducible draw), and 2**70 rows gave
+    # numpy's "Maximum allowed dimension exceeded".
+    with pytest.raises(TypeError, match="so the draw can be reproduced"):
+        sem.simulate(5, rng=None)
+    with pytest.raises(ValueError, match="n must be at most 1000000000"):
+        sem.simulate(2**70, rng=1)
 
 
 def test_linear_sem_holds_its_parameters_and_cannot_be_changed():

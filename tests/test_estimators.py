@@ -48,6 +48,22 @@ def test_large_offset_keeps_precision():
     assert shifted.std_error == pytest.approx(base.std_error, rel=1e-9)
 
 
+# Bug: the blocks were centred on the first 1000 rows, one arm when rows
+# are sorted by arm, so a large effect wiped out the other arm's variance
+# (SE 0.0 for a true 0.0318).
+def test_large_effect_with_rows_sorted_by_arm_keeps_precision():
+    rng = np.random.default_rng(0)
+    t = np.r_[np.zeros(2000, int), np.ones(2000, int)]
+    noise = rng.normal(size=4000)
+    df = pd.DataFrame({"shown": t, "spend": 1e8 * t + noise})
+    expected = np.sqrt(noise[t == 1].var(ddof=1) / 2000
+                       + noise[t == 0].var(ddof=1) / 2000)
+    est = dim(df)
+    assert est.std_error == pytest.approx(expected, rel=1e-6)
+    assert est.estimate == pytest.approx(
+        1e8 + noise[t == 1].mean() - noise[t == 0].mean(), abs=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["int8", "int64", "bool", "float64"])
 def test_treatment_dtypes(kind):
     df = tiny().astype({"shown": kind})

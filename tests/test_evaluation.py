@@ -363,7 +363,7 @@ def test_bad_values(name):
 @pytest.mark.parametrize("name", ["ips_effect", "causal_precision_at_k"])
 @pytest.mark.parametrize("cap", [0, -0.1, 0.6, np.nan, np.inf])
 def test_bad_cap(name, cap):
-    with pytest.raises(ValueError, match="cap must be"):
+    with pytest.raises(ValueError, match="cap must (be|lie in)"):
         CALLS[name](tiny(), cap=cap)
 
 

@@ -937,3 +937,30 @@ def test_plot_balance_errors():
     with pytest.raises(ValueError, match="threshold"):
         plotting.plot_balance(pd.DataFrame({"smd": [1.0]}), threshold=0)
     plt.close("all")
+
+
+# Bug: bins=0, 2**70 and 2.5 reached numpy's histogram.
+@pytest.mark.parametrize("bins, error, message", [
+    (0, ValueError, "bins must be at least 1"),
+    (2**70, ValueError, "bins must be at most 10000"),
+    (2.5, TypeError, "bins must be an integer"),
+])
+def test_plot_overlap_checks_bins(bins, error, message):
+    df = random_frame(14, n=30)
+    with pytest.raises(error, match=message):
+        plotting.plot_overlap(df, treatment="t", propensity="e", bins=bins)
+    plt.close("all")
+
+
+# The shared checks: same messages wherever a propensity is checked.
+def test_trim_and_balance_use_the_shared_checks():
+    df = random_frame(14, n=30)
+    with pytest.raises(ValueError, match="propensity 'e' has values "
+                       r"outside \[0, 1\] \(1 of them"):
+        trim_by_propensity(df.assign(e=np.r_[1.5, df.e[1:]]),
+                           propensity="e")
+    with pytest.raises(ValueError, match=r"low must lie in \[0, 1\]"):
+        trim_by_propensity(df, propensity="e", low=-0.1)
+    bad = df.assign(a=np.r_[np.inf, df.a[1:]])
+    with pytest.raises(ValueError, match="covariate column 'a' holds inf"):
+        balance_table(bad, treatment="t", covariates=["a"])

@@ -413,3 +413,58 @@ def test_rng_is_a_seed_or_a_generator():
         DRLearner(rng="three").fit(x, y, treatment=t)
     with pytest.raises(TypeError, match="n_folds must be an integer"):
         DRLearner(n_folds=2.0).fit(x, y, treatment=t)
+
+
+# --- review fixes -----------------------------------------------------------
+
+def test_dr_learner_logistic_pipeline_on_separated_data_raises():
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 1))
+    t = (x[:, 0] > 0).astype(int)
+    y = x[:, 0] + t + rng.normal(size=300)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    for learner in (DRLearner(propensity_estimator=model, rng=0),
+                    XLearner(propensity_estimator=model)):
+        with pytest.raises(ValueError,
+                           match=r"separation on covariates \['x0'\]"):
+            learner.fit(x, y, treatment=t)
+
+
+# Bug: the treatment went through np.asarray, so a Categorical passed and
+# a boolean with NA gave "got dtype object".
+@pytest.mark.parametrize("learner", [SLearner(), TLearner(), XLearner(),
+                                     DRLearner(rng=0)])
+def test_treatment_follows_the_column_rule(learner):
+    x, t, y, _ = rct(60, np.random.default_rng(11))
+    with pytest.raises(ValueError, match="must hold 0/1 numbers or "
+                       "booleans, got dtype category; recode"):
+        learner.fit(x, y, treatment=pd.Categorical(t))
+    with_na = pd.array(t.astype(bool), dtype="boolean")
+    with_na[3] = None
+    with pytest.raises(ValueError, match="treatment .* has 1 missing"):
+        learner.fit(x, y, treatment=pd.Series(with_na))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.nan, "column 1 has 1 missing"), (np.inf, "column 1 holds infinite"),
+])
+def test_x_must_be_finite(bad, message):
+    x, t, y, _ = rct(60, np.random.default_rng(11))
+    x = x.copy()
+    x[5, 1] = bad
+    with pytest.raises(ValueError, match=message):
+        TLearner().fit(x, y, treatment=t)
+    with pytest.raises(ValueError, match=message.replace("column 1",
+                                                         "column 'b'")):
+        TLearner().fit(pd.DataFrame(x, columns=["a", "b"]), y, treatment=t)
+
+
+def test_x_string_column_is_named():
+    x, t, y, _ = rct(60, np.random.default_rng(11))
+    X = pd.DataFrame(x, columns=["a", "b"]).assign(c="web")
+    with pytest.raises(ValueError, match="X column 'c' must be numeric"):
+        TLearner().fit(X, y, treatment=t)
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        TLearner().fit(X.to_numpy(), y, treatment=t)

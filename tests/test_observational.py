@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -581,3 +582,168 @@ def test_aipw_propensity_options_are_exclusive():
     with pytest.raises(ValueError, match="estimand must be one of ATE, ATT"):
         aipw(tiny(), treatment="t", outcome="y", covariates=["e"],
              estimand="ATC")
+
+
+# --- review fixes: formulas, per-arm designs, column kinds ------------------
+
+def review_data(n=300, seed=0):
+    """The review's reproducer: true effect 1, confounded by x."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
+    return pd.DataFrame({"x": x, "t": t, "y": x + t + rng.normal(size=n)})
+
+
+# Bug: names were found by splitting on "+" and skipping what did not
+# parse, so Q('y') gave 3.6e-15, "x:t" 5.25 and a SingularMatrixWarning.
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("covariates, role", [
+    ("x + Q('y')", "outcome"), ("x:t", "treatment"),
+    ("(x + t)**2", "treatment"), ("x + np.log(y):x", "outcome"),
+    ("x + C(t):x", "treatment"), ("Q('t') + x", "treatment"),
+    ("x + Q(\"y\")", "outcome"),
+])
+def test_roles_hidden_in_formulas_are_found(func, covariates, role):
+    if func is propensity_score and role == "outcome":
+        return  # no outcome role
+    column = {"treatment": "t", "outcome": "y"}[role]
+    with pytest.raises(ValueError, match=f"{role} column '{column}' is "
+                       "also among the covariates"):
+        call(func, review_data(), covariates)
+
+
+def test_unparseable_formula_is_a_value_error():
+    with pytest.raises(ValueError, match="could not be parsed"):
+        call(aipw, review_data(), "x + (")
+
+
+# Bug: each arm's OLS was never checked: 1.005 with a
+# SingularMatrixWarning, or an SE of 3.7e-08 with a RuntimeWarning.
+@pytest.mark.parametrize("func", [regression_adjustment, aipw])
+def test_collinear_within_an_arm_is_an_error(func):
+    df = review_data()
+    rng = np.random.default_rng(1)
+    df["z"] = np.where(df.t == 0, 2 * df.x, rng.normal(size=len(df)))
+    with pytest.raises(ValueError, match="among the control.*'z'.*collin"):
+        call(func, df, ["x", "z"])
+
+
+@pytest.mark.parametrize("func", [regression_adjustment, aipw])
+def test_category_level_in_one_arm_only_is_an_error(func):
+    df = review_data()
+    df["g"] = np.where(df.x > 0.5, "a", "c")
+    df.loc[(df.t == 1) & (df.x < -0.5), "g"] = "b"  # treated only
+    with pytest.raises(ValueError, match=r"among the control .*'g\[T.b\]'"):
+        call(func, df, ["x", "g"])
+
+
+@pytest.mark.parametrize("func", [regression_adjustment, aipw])
+def test_arm_with_too_few_units_is_an_error(func):
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(rng.normal(size=(10, 5)), columns=list("abcdy"))
+    df["t"] = [0, 1] * 5
+    with pytest.raises(ValueError, match="treated .*5 unit.*more than 5"):
+        call(func, df, ["a", "b", "c", "d"])
+
+
+# Bug: dates became 300 numbers of nanoseconds (0.750, SE 1.9e-08) and an
+# object column of floats a 300-level category (2.87 +/- 0.05).
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("covariates", [["x", "ts"], "x + ts"])
+def test_dates_are_refused(func, covariates):
+    df = review_data().assign(
+        ts=pd.date_range("2020", periods=300, freq="D"))
+    with pytest.raises(ValueError, match="'ts' holds dates.*days since"):
+        call(func, df, covariates)
+
+
+@pytest.mark.parametrize("func", ALL)
+@pytest.mark.parametrize("covariates", [["x", "w"], "x + w"])
+def test_object_column_of_numbers_is_read_as_numbers(func, covariates):
+    df = review_data().assign(w=lambda d: d.x ** 2)
+    expected = call(func, df, covariates)
+    got = call(func, df.astype({"w": object}), covariates)
+    if func is propensity_score:
+        pd.testing.assert_series_equal(got, expected)
+    else:
+        assert got.estimate == pytest.approx(expected.estimate, rel=1e-12)
+
+
+@pytest.mark.parametrize("covariates", [["x", "id"], "x + id"])
+def test_identifier_like_category_is_refused(covariates):
+    df = review_data().assign(id=[f"u{i}" for i in range(300)])
+    with pytest.raises(ValueError, match="'id' is categorical with 300 "
+                       "levels"):
+        call(aipw, df, covariates)
+
+
+def test_integer_column_name_says_names_must_be_strings():
+    df = review_data().rename(columns={"x": 1})
+    with pytest.raises(TypeError, match="column names must be strings"):
+        call(aipw, df, [1])
+
+
+# Bug: pandas' nullable dtypes raised patsy's TypeErrors ("Cannot
+# interpret 'BooleanDtype'", "boolean value of NA is ambiguous").
+def test_nullable_boolean_in_a_formula_works():
+    df = review_data().assign(b=lambda d: d.x > 0.3)
+    expected = call(aipw, df, "x + b")
+    got = call(aipw, df.astype({"b": "boolean"}), "x + b")
+    assert got.estimate == pytest.approx(expected.estimate, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype, value", [("Float64", 1.5),
+                                          ("string", "a"),
+                                          ("boolean", True)])
+@pytest.mark.parametrize("covariates", ["x + v", ["x", "v"]])
+def test_nullable_missing_value_names_the_column(dtype, value, covariates):
+    df = review_data()
+    df["v"] = pd.array([value, None] * 150, dtype=dtype)
+    if dtype == "string":
+        df.loc[::3, "v"] = "b"
+    with pytest.raises(ValueError, match="'v' has .*missing"):
+        call(aipw, df, covariates)
+
+
+def test_log_of_zero_raises_without_a_runtime_warning():
+    df = review_data().assign(p=lambda d: np.abs(d.x))
+    df.loc[4, "p"] = 0.0
+    with pytest.raises(ValueError, match="'np.log\\(p\\)' holds infinite"):
+        call(aipw, df, "x + np.log(p)")
+
+
+# Bug: a treated unit with e = 0 passed under the ATT, a control with
+# e = 1 under the ATC, though neither could be in its own arm.
+@pytest.mark.parametrize("estimand, e, arm", [
+    ("ATT", 0.0, "1 treated and 0 control"),
+    ("ATC", 1.0, "0 treated and 1 control"),
+])
+def test_impossible_scores_are_errors_under_any_estimand(estimand, e, arm):
+    df = tiny().assign(e=[0.5, 0.5, 0.25, 0.75, 0.8, 0.2])
+    row = 0 if arm.startswith("1") else 1
+    df.loc[row, "e"] = e
+    with pytest.raises(ValueError, match=f"exactly {e:g} for {arm}.*"
+                       "impossible under any estimand"):
+        ipw(df, treatment="t", outcome="y", propensity="e",
+            estimand=estimand)
+
+
+# Bug: _caller_level tested startswith(package) without os.sep, so a
+# user file such as causal_lib_scratch.py was skipped as library code.
+def test_positivity_warning_points_at_the_caller():
+    df = tiny().assign(e=[0.995, 0.5, 0.25, 0.75, 0.8, 0.2])
+    with pytest.warns(PositivityWarning) as record:
+        ipw(df, treatment="t", outcome="y", propensity="e")
+    assert record[0].filename == __file__
+
+
+def test_caller_level_needs_a_path_separator(tmp_path):
+    import causal_lib
+    from causal_lib._checks import _caller_level
+
+    package = Path(causal_lib.__file__).parent
+    code = compile("level = _caller_level()",
+                   str(package) + "_scratch.py", "exec")
+    scope = {"_caller_level": _caller_level}
+    exec(code, scope)
+    assert scope["level"] == 1

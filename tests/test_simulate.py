@@ -189,3 +189,9 @@ def test_seeded_catalogue_is_pinned():
     assert int(data["user_activity"].sum()) == 2130
     assert data["item_popularity"].iloc[3] == pytest.approx(0.12)
     assert data["affinity"].sum() == pytest.approx(-1780.701, rel=1e-12)
+
+
+# Bug: 2**70 rows reached numpy, which failed without naming n.
+def test_too_many_rows_names_n():
+    with pytest.raises(ValueError, match="n must be at most 1000000000"):
+        simulate.ab_test(2**70, rng=0)
