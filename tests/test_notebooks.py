@@ -385,7 +385,10 @@ def test_the_handout_installs_and_runs_a_chapter(tmp_path):
     student = nbformat.read(folder / "ran-student.ipynb", 4)
     errors = [o.ename for c in student.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
-    assert errors and set(errors) == {"NotImplementedError"}, errors
+    # Everything runs up to the first stub; only stubs and their checks
+    # (which read the names the stubs leave undefined) fail.
+    assert errors[:1] == ["NotImplementedError"], errors
+    assert set(errors) <= {"NotImplementedError", "NameError"}, errors
 
 
 def handout_env(tmp_path) -> dict:
