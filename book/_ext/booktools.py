@@ -173,8 +173,12 @@ def _link_notebooks(app, docname: str, source: list[str]) -> None:
         ":class: tip run-this-chapter\n"
         f"Download it as a notebook: {full}<a class=\"nb-student\" "
         f'href="{up}{NOTEBOOK_DIR}/student/{name}" download>student '
-        "edition</a> (solutions replaced by stubs). It needs `causal_lib`: "
-        "see the preface for the one-command set-up.\n```\n"
+        "edition</a> (solutions replaced by stubs). Its code needs the "
+        "book's library, `causal_lib`: the <a class=\"nb-zip\" "
+        f'href="{up}{NOTEBOOK_DIR}/student-notebooks.zip" download>'
+        "students' zip</a> holds every student notebook, causal_lib's "
+        "wheel, the pinned requirements and a README with the two "
+        "commands that install them and open JupyterLab.\n```\n"
     )
     end = text.index("\n", title.start()) if "\n" in text[title.start():] \
         else len(text)

@@ -53,6 +53,7 @@ import ast
 import codecs
 import copy
 import csv
+import hashlib
 import json
 import os
 import re
@@ -648,8 +649,13 @@ def _caption(part: Part, conv: Converter) -> list:
 
 def write_notebooks(chapters: list[Path], outdir: Path,
                     executed: Path | None = None,
-                    editions: tuple[str, ...] = EDITIONS) -> list[Path]:
-    """Write the editions and the student zip; return the files."""
+                    editions: tuple[str, ...] = EDITIONS,
+                    wheel: Path | None = None) -> list[Path]:
+    """Write the editions and the student zip; return the files.
+
+    ``wheel`` is causal_lib's wheel to put in the zip; by default it is
+    built (or taken from the cache) by :func:`build_wheel`.
+    """
     book = load_book(chapters, executed)
     written = []
     for edition in editions:
@@ -659,15 +665,179 @@ def write_notebooks(chapters: list[Path], outdir: Path,
             target = folder / (path.stem + ".ipynb")
             nbformat.write(notebook(path, book, edition), target)
             written.append(target)
+    root = Path(__file__).resolve().parents[2]
     archive = outdir / "student-notebooks.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted((outdir / "student").glob("*.ipynb")):
-            # A fixed date keeps the archive identical from build to build.
-            info = zipfile.ZipInfo(f"student-notebooks/{path.name}",
-                                   (2026, 1, 1, 0, 0, 0))
-            zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    write_handout(archive, root, sorted((outdir / "student").glob("*.ipynb")),
+                  wheel or build_wheel(root),
+                  sorted((outdir / "full").glob("*.ipynb")))
     written.append(archive)
     return written
+
+
+# --- the students' zip -------------------------------------------------------
+# Everything a student needs on a machine with Python 3.11+: the student
+# notebooks, causal_lib's wheel, requirements.txt (causal_lib's
+# dependencies, JupyterLab and what the notebooks import, at the versions
+# of requirements.lock), a README with the two commands, and the licences.
+
+HANDOUT = "student-notebooks"
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # a fixed date: identical zips
+LICENCES = ("LICENSE", "LICENSE-text")
+RUNNER = "jupyterlab"  # what opens the notebooks
+# What the wheel is built from, relative to the root, besides causal_lib/.
+WHEEL_INPUTS = ("pyproject.toml", "README.md", *LICENCES)
+README = """\
+# Causal Inference for Recommender Systems: student notebooks
+
+One notebook per chapter, each exercise's solution replaced by a cell for
+you to fill in and followed by a cell that checks your answer. You need
+Python 3.11 or newer. In this folder, run
+
+```
+{install}
+.venv/bin/jupyter lab
+```
+
+The first command installs into `.venv` the book's helper library
+`causal_lib` (its wheel is in this folder) and, from `requirements.txt`,
+the versions of its dependencies and of JupyterLab that the book was
+tested with; the second opens JupyterLab on the notebooks. On Windows
+write `py` for `python` and `.venv\\Scripts\\` for `.venv/bin/`.
+
+The code (`causal_lib` and the notebooks' code cells) is under the MIT
+licence (`LICENSE`); the text and figures under CC BY 4.0
+(`LICENSE-text`).
+"""
+
+
+def write_handout(archive: Path, root: Path, notebooks: list[Path],
+                  wheel: Path, imported: list[Path] | None = None) -> None:
+    """The students' zip, every file in one ``student-notebooks/`` folder.
+
+    ``imported``: the notebooks whose imports ``requirements.txt`` must
+    cover (by default ``notebooks``; pass the full editions, whose
+    solutions may import more).
+    """
+    files = {path.name: path.read_bytes() for path in notebooks}
+    files[wheel.name] = wheel.read_bytes()
+    files["requirements.txt"] = requirements(
+        root, imported or notebooks).encode()
+    files["README.md"] = README.format(install=(
+        "python -m venv .venv && .venv/bin/pip install "
+        f"-r requirements.txt {wheel.name}")).encode()
+    for name in LICENCES:
+        files[name] = (root / name).read_bytes()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"{HANDOUT}/{name}", ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            packed = name.endswith(".whl")  # a wheel is a zip already
+            zf.writestr(info, files[name], zipfile.ZIP_STORED if packed
+                        else zipfile.ZIP_DEFLATED)
+
+
+def requirements(root: Path, notebooks: list[Path]) -> str:
+    """``requirements.txt``: what the notebooks need, pinned as locked."""
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    needed = {_dist_name(dep) for dep in project["project"]["dependencies"]}
+    needed |= {_dist_name(d) for d in notebook_distributions(notebooks)}
+    needed.add(_dist_name(RUNNER))
+    locked = {}
+    for line in (root / "requirements.lock").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            locked[_dist_name(line.split("==")[0])] = line.strip()
+    missing = sorted(needed - locked.keys())
+    if missing:
+        raise ValueError(f"not in requirements.lock: {', '.join(missing)}")
+    return ("# causal_lib's dependencies, JupyterLab and what the notebooks"
+            "\n# import, at the versions the book was tested with.\n"
+            + "".join(locked[name] + "\n" for name in sorted(needed)))
+
+
+def _dist_name(requirement: str) -> str:
+    name = re.match(r"\s*([A-Za-z0-9._-]+)", requirement).group(1)
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def notebook_distributions(notebooks: list[Path]) -> set[str]:
+    """The installed distributions whose modules the notebooks import
+    (the standard library and causal_lib left out)."""
+    from importlib.metadata import packages_distributions
+
+    modules = set()
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                modules |= imported_modules(cell.source)
+    modules -= set(sys.stdlib_module_names) | {"causal_lib", "__future__"}
+    provided = packages_distributions()
+    unknown = sorted(modules - provided.keys())
+    if unknown:
+        raise ValueError("the notebooks import modules that no installed "
+                         f"distribution provides: {', '.join(unknown)}")
+    return {provided[module][0] for module in modules}
+
+
+def imported_modules(source: str) -> set[str]:
+    """The top-level modules a cell imports (magics skipped)."""
+    code = "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def build_wheel(root: Path, cache: Path | None = None) -> Path:
+    """causal_lib's wheel, built by pip from a copy of its sources.
+
+    The build is isolated: pip fetches the ``setuptools>=77`` that
+    pyproject.toml asks for (PyPI or pip's cache must be reachable). The
+    wheel is kept in ``cache`` (default ``_build/wheel``) under a hash of
+    its sources, so a build needs the network only after they change.
+    """
+    sources = wheel_sources(root)
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    folder = (cache or root / "_build" / "wheel") / digest.hexdigest()[:16]
+    found = sorted(folder.glob("causal_lib-*.whl"))
+    if found:
+        return found[0]
+    with tempfile.TemporaryDirectory(prefix="wheel-") as tmp:
+        src, out = Path(tmp) / "src", Path(tmp) / "out"
+        for path in sources:
+            target = src / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+             "--disable-pip-version-check", "-w", str(out), str(src)],
+            capture_output=True, text=True, env=env)
+        if result.returncode != 0:
+            raise RuntimeError("building causal_lib's wheel failed (pip "
+                               "needs PyPI or its cache for setuptools):\n"
+                               + result.stdout[-4000:] + result.stderr[-4000:])
+        (built,) = out.glob("causal_lib-*.whl")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(built, folder / f".{built.name}.tmp")
+        os.replace(folder / f".{built.name}.tmp", folder / built.name)
+    return folder / built.name
+
+
+def wheel_sources(root: Path) -> list[Path]:
+    """The files causal_lib's wheel is built from, sorted."""
+    package = [path for path in (root / "causal_lib").rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts
+               and path.suffix != ".pyc"]
+    return sorted([root / name for name in WHEEL_INPUTS] + package)
 
 
 # --- grading with nbgrader ---------------------------------------------------
