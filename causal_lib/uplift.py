@@ -83,18 +83,22 @@ def _cumulate(s, t, y):
     # default sort will do, and a stable one is 1.6x slower here.
     order = np.argsort(-s)
     ranked = s[order]
-    treated = t[order].astype(float)
+    treated = t[order]
     y_sorted = y[order]
-    # Sums over every unit, with the origin in front, read at the end of
-    # each block of ties: the order within a block is irrelevant.
-    n_t = np.concatenate([[0.0], np.cumsum(treated)])
-    y_t = np.concatenate([[0.0], np.cumsum(y_sorted * treated)])
-    y_c = np.concatenate([[0.0], np.cumsum(y_sorted * (1 - treated))])
-    ends = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
-    points = np.concatenate([[0], ends, [len(s)]])
-    threshold = np.concatenate([[np.inf], ranked[points[1:] - 1]])
-    return (points.astype(float), n_t[points], y_t[points], y_c[points],
-            threshold)
+    # Running sums over every unit, read at the end of each block of ties
+    # (the order within a block is irrelevant); the control sum is the
+    # total minus the treated one.
+    ends = np.flatnonzero(ranked[1:] != ranked[:-1])
+    last = np.append(ends, len(s) - 1)  # the last unit of each block
+    n_t = np.cumsum(treated)[last].astype(float)
+    y_all = np.cumsum(y_sorted)[last]
+    y_t = np.cumsum(y_sorted * treated)[last]
+    origin = [0.0]  # nobody targeted yet
+    return (np.concatenate([origin, last + 1.0]),
+            np.concatenate([origin, n_t]),
+            np.concatenate([origin, y_t]),
+            np.concatenate([origin, y_all - y_t]),
+            np.concatenate([[np.inf], ranked[last]]))
 
 
 def _empty_arm_prefix(n_t, n_c) -> int:
