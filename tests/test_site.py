@@ -167,9 +167,9 @@ def solution_dependencies(path):
     for cell in nb.cells:
         if cell.cell_type != "code":
             for line in cell.source.splitlines():
-                if booktools._START.match(line):
+                if booktools.SOLUTION_START.match(line):
                     in_solution = True
-                elif booktools._END.match(line):
+                elif booktools.SOLUTION_END.match(line):
                     in_solution = False
             continue
         stores, loads = _names(cell.source)

@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from coursework import write_notebooks
+from coursework import SOLUTION_END, SOLUTION_START, write_notebooks
 
 NOTEBOOK_DIR = "notebooks"
 # Parts of MathJax's es5 build that the CommonHTML TeX renderer loads.
@@ -245,9 +245,9 @@ def without_solutions(text: str) -> str:
             closing = False
             if line.strip() == "```":
                 continue
-        if _START.match(line):
+        if SOLUTION_START.match(line):
             skipping = True
-        elif skipping and _END.match(line):
+        elif skipping and SOLUTION_END.match(line):
             skipping, closing = False, True
         elif not skipping:
             kept.append(line)

@@ -440,8 +440,8 @@ class Part:
     metadata: dict = field(default_factory=dict)
 
 
-_START = re.compile(r"^```\{solution-start\}\s*(\S*)")
-_END = re.compile(r"^```\{solution-end\}")
+SOLUTION_START = re.compile(r"^```\{solution-start\}\s*(\S*)")
+SOLUTION_END = re.compile(r"^```\{solution-end\}")
 
 
 def split_parts(nb: nbformat.NotebookNode) -> list[Part]:
@@ -458,7 +458,8 @@ def split_parts(nb: nbformat.NotebookNode) -> list[Part]:
         lines, chunk = cell.source.splitlines(), []
         i = 0
         while i < len(lines):
-            start, end = _START.match(lines[i]), _END.match(lines[i])
+            start = SOLUTION_START.match(lines[i])
+            end = SOLUTION_END.match(lines[i])
             if start or end:
                 parts.append(_text_part(chunk, label))
                 label = (start.group(1) or "exercise") if start else None
