@@ -96,6 +96,7 @@ def _tiny_book(root):
         "nb_execution_mode = 'force'\n"
         "nb_execution_raise_on_error = True\n"
         "booktools_watch = ['lib/*.py']\n"
+        "booktools_notebooks = False  # no zip: tinymod is no package\n"
         "exclude_patterns = ['lib']\n"
     )
     (root / "index.md").write_text(

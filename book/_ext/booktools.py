@@ -203,6 +203,8 @@ def _is_thebe(script) -> bool:
 def _write_site_notebooks(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    if not app.config.booktools_notebooks:
+        return  # a book without downloadable notebooks (the tests' own)
     chapters = [
         Path(app.env.doc2path(doc)) for doc in sorted(app.env.found_docs)
     ]
@@ -380,6 +382,7 @@ def _single_page_root(app, exception) -> None:
 
 def setup(app):
     app.add_config_value("booktools_watch", WATCH, "env")
+    app.add_config_value("booktools_notebooks", True, "env")
     app.connect("env-get-outdated", _outdated_by_watch)
     app.connect("build-finished", _store_fingerprint)
     app.connect("builder-inited", _setup_mathjax)
