@@ -24,12 +24,15 @@ BIN = Path(sys.executable).parent
 # afresh with random examples, set HYPOTHESIS_PROFILE=explore, e.g.
 #     HYPOTHESIS_PROFILE=explore python -m pytest tests/test_dag.py
 # A test's own @settings (max_examples...) still applies under either.
+# Both profiles name every setting they rely on: when the CI variable is
+# set, hypothesis starts from its own CI defaults (derandomized), and a
+# profile inherits whatever it leaves out.
 settings.register_profile(
     "ci", derandomize=True, deadline=None, database=None, print_blob=True,
 )
 settings.register_profile(
-    "explore", max_examples=500, deadline=None, database=None,
-    print_blob=True,
+    "explore", max_examples=500, derandomize=False, deadline=None,
+    database=None, print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
