@@ -71,6 +71,14 @@ def _experiment_arrays(df, outcome, treatment, *, score=None):
     return s, t, y
 
 
+def _at_block_ends(running, last, origin) -> np.ndarray:
+    """``running[last]`` with ``origin`` in front, in one new array."""
+    out = np.empty(len(last) + 1)
+    out[0] = origin
+    out[1:] = running[last]
+    return out
+
+
 def _cumulate(s, t, y):
     r"""Points of the curves: cumulative counts and outcome sums.
 
@@ -85,20 +93,20 @@ def _cumulate(s, t, y):
     ranked = s[order]
     treated = t[order]
     y_sorted = y[order]
-    # Running sums over every unit, read at the end of each block of ties
-    # (the order within a block is irrelevant); the control sum is the
-    # total minus the treated one.
-    ends = np.flatnonzero(ranked[1:] != ranked[:-1])
-    last = np.append(ends, len(s) - 1)  # the last unit of each block
-    n_t = np.cumsum(treated)[last].astype(float)
-    y_all = np.cumsum(y_sorted)[last]
-    y_t = np.cumsum(y_sorted * treated)[last]
-    origin = [0.0]  # nobody targeted yet
-    return (np.concatenate([origin, last + 1.0]),
-            np.concatenate([origin, n_t]),
-            np.concatenate([origin, y_t]),
-            np.concatenate([origin, y_all - y_t]),
-            np.concatenate([[np.inf], ranked[last]]))
+    # Running sums over every unit, read at the last unit of each block of
+    # ties (the order within a block is irrelevant); the control sum is
+    # the total minus the treated one.
+    block_end = np.empty(len(s), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=block_end[:-1])
+    block_end[-1] = True
+    last = np.flatnonzero(block_end)
+    y_all = _at_block_ends(np.cumsum(y_sorted), last, 0.0)
+    y_sorted *= treated  # now the treated units' outcomes, 0 elsewhere
+    y_t = _at_block_ends(np.cumsum(y_sorted), last, 0.0)
+    x = np.zeros(len(last) + 1)
+    x[1:] = last + 1.0
+    return (x, _at_block_ends(np.cumsum(treated), last, 0.0), y_t,
+            y_all - y_t, _at_block_ends(ranked, last, np.inf))
 
 
 def _empty_arm_prefix(n_t, n_c) -> int:
