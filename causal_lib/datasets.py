@@ -3,8 +3,8 @@ r"""Real data sets, loaded from installed packages (never downloaded).
 See :ref:`ch-ab` (the NSW experiment) and :ref:`ch-lal` (NSW against
 CPS). The Open Bandit Dataset samples ship inside ``causal_lib`` itself
 (``causal_lib/data/obd``, copied from the obp 0.4.1 wheel under the
-Apache License 2.0; see the README there); chapter 11 (planned) will
-evaluate policies on them.
+Apache License 2.0; see the README there); :ref:`ch-ope` evaluates
+policies on them.
 """
 
 from __future__ import annotations
@@ -176,8 +176,8 @@ def load_open_bandit(policy: str = "random",
     sampling's were computed by Monte Carlo simulation of its own
     sampling. These are the small samples obp 0.4.1 ships, copied into
     ``causal_lib`` with obp's licence (Apache 2.0); the full data set
-    (about 26 million impressions) is distributed separately. Chapter
-    11 (planned) will use them for off-policy evaluation.
+    (about 26 million impressions) is distributed separately.
+    :ref:`ch-ope` uses them for off-policy evaluation.
 
     References
     ----------
@@ -248,8 +248,9 @@ def load_open_bandit_prior(campaign: str = "all") -> pd.DataFrame:
     These are the priors ZOZOTOWN's Thompson sampling used at the start
     of the data collection period (obp's ``BernoulliTS`` with
     ``is_zozotown_prior=True`` reads the same file), so sampling from
-    them replays the production policy as a target policy; chapter 11
-    (planned) will use them to evaluate it.
+    them replays the production policy as a target policy;
+    :ref:`ch-ope` evaluates it, and reproduces obp's published estimate
+    of its value.
 
     References
     ----------

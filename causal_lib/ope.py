@@ -62,8 +62,9 @@ which needs every action's target probability and prediction in each
 context, not the one row per decision used here. DR with optimistic
 shrinkage (Su et al., 2020) needs only :math:`w_i`.
 
-Chapter 11 (planned) will teach these estimators on the Open Bandit
-Dataset (:func:`causal_lib.datasets.load_open_bandit`).
+See :ref:`ch-ope`, which teaches these estimators on simulated logs
+(:func:`causal_lib.simulate.policy_logs`) and on the Open Bandit Dataset
+(:func:`causal_lib.datasets.load_open_bandit`).
 """
 
 from __future__ import annotations
@@ -311,7 +312,7 @@ def ipw(
     Bandit Dataset and Pipeline: towards realistic and reproducible
     off-policy evaluation. *NeurIPS Datasets and Benchmarks*.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -390,7 +391,7 @@ def snipw(
     Hesterberg, T. (1995). Weighted average importance sampling and
     defensive mixture distributions. *Technometrics* 37(2), 185--194.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -477,7 +478,7 @@ def dm(
     Dudik, M., Langford, J. and Li, L. (2011). Doubly robust policy
     evaluation and learning. *ICML*, 1097--1104.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -556,7 +557,7 @@ def dr(
     Dudik, M., Langford, J. and Li, L. (2011). Doubly robust policy
     evaluation and learning. *ICML*, 1097--1104.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -662,7 +663,7 @@ def dr_shrinkage(
     Doubly robust off-policy evaluation with shrinkage. *ICML*,
     9167--9176.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------

@@ -659,3 +659,237 @@ def _logging_policy(affinity: pd.Series, targeting: float) -> np.ndarray:
     affinity = affinity.to_numpy()
     z_score = (affinity - affinity.mean()) / affinity.std()
     return 0.02 + 0.88 * _expit(-1.8 + targeting * z_score)
+
+
+# --- off-policy evaluation: logs of an exploring recommender ---------------
+
+
+@dataclass(frozen=True)
+class PolicyTruth:
+    r"""What a simulated widget's click rates say about its policies.
+
+    A *policy* here is an ``(n_users, n_items)`` array whose row ``u``
+    holds the probabilities :math:`\pi(a \mid u)` with which it shows each
+    item to user ``u`` (rows sum to 1). The arrays are read-only.
+
+    Attributes
+    ----------
+    value : float
+        The exact value (click rate per visit) of ``target``.
+    logging_value : float
+        The exact value of ``logging``.
+    click_rate : numpy.ndarray
+        :math:`q(u, a)`, the probability that user ``u`` clicks item
+        ``a`` when shown it. Hidden from the shop.
+    logging : numpy.ndarray
+        The logging policy :math:`\pi_0` that chose the logged items.
+    target : numpy.ndarray
+        The new recommender :math:`\pi`, whose value is to be estimated.
+    params : dict
+        The parameters the data were drawn with.
+    """
+
+    value: float
+    logging_value: float
+    click_rate: np.ndarray = field(repr=False)
+    logging: np.ndarray = field(repr=False)
+    target: np.ndarray = field(repr=False)
+    params: dict = field(default_factory=dict)
+
+    def value_of(self, policy) -> float:
+        r"""The exact value of any policy over the same users and items.
+
+        Parameters
+        ----------
+        policy : array_like
+            Shape ``(n_users, n_items)``; row ``u`` holds the probability
+            of showing each item to user ``u`` and sums to 1.
+
+        Returns
+        -------
+        float
+            :math:`V(\pi) = \frac{1}{U} \sum_u \sum_a \pi(a \mid u)\,
+            q(u, a)`, the expected clicks per visit when every visit
+            comes from a user drawn uniformly at random.
+
+        Raises
+        ------
+        ValueError
+            If ``policy`` has the wrong shape, holds values outside
+            [0, 1] or NaN, or a row does not sum to 1.
+        """
+        policy = _checks.probability_values(
+            np.asarray(policy, dtype=float), "policy")
+        if policy.shape != self.click_rate.shape:
+            raise ValueError(
+                f"policy must have shape {self.click_rate.shape} (users, "
+                f"items), got {policy.shape}"
+            )
+        sums = policy.sum(axis=1)
+        if not np.allclose(sums, 1.0, rtol=0, atol=1e-9):
+            worst = int(np.argmax(np.abs(sums - 1)))
+            raise ValueError(
+                f"each row of policy must sum to 1 (a distribution over "
+                f"items); row {worst} sums to {sums[worst]:.6g}"
+            )
+        return float((policy * self.click_rate).sum(axis=1).mean())
+
+
+def policy_logs(
+    n: int = 50_000,
+    *,
+    rng: int | np.random.Generator,
+    n_users: int = 1_000,
+    n_items: int = 20,
+    epsilon: float = 0.2,
+    sharpness: float = 3.0,
+) -> tuple[pd.DataFrame, PolicyTruth]:
+    r"""Logs of a recommendation widget that explores with probability ε.
+
+    A fashion shop's home page has one widget that shows one item per
+    visit. The deployed recommender, the *logging policy*, is
+    epsilon-greedy: with probability ``epsilon`` it shows an item drawn
+    uniformly at random, otherwise the item it believes best for the
+    user's segment, and it logs the probability of what it showed. The
+    team has a new, personalised recommender, the *target policy*, and
+    wants its click rate before running it.
+
+    Parameters
+    ----------
+    n : int
+        Number of logged visits.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+        The users, items and click rates are drawn first, so the same
+        seed gives the same shop whatever ``n``, ``epsilon`` and
+        ``sharpness``.
+    n_users, n_items : int
+        Size of the shop: visits come from ``n_users`` users, each drawn
+        uniformly at random, and the widget chooses among ``n_items``.
+    epsilon : float
+        The logging policy's exploration probability, in [0, 1]; 0 makes
+        it deterministic, so that no other item is ever logged for a user
+        (the target then leaves the logger's support).
+    sharpness : float
+        How greedily the target policy follows its predicted click
+        rates, at least 0; 0 makes it uniform.
+
+    Returns
+    -------
+    logs : pandas.DataFrame
+        One row per visit: ``user_id``, ``taste`` (the user's style
+        score, from past purchases), ``item_id`` (the item shown),
+        ``style`` (the item's style score), ``click`` (0/1),
+        ``propensity`` (the logging policy's probability of the item
+        shown) and ``target`` (the target policy's probability of it).
+    truth : PolicyTruth
+        The click rates, both policies as arrays and their exact values.
+
+    Notes
+    -----
+    User :math:`u` has a taste :math:`t_u \sim U(-1, 1)`; item :math:`a`
+    has a style :math:`s_a`, evenly spaced on :math:`[-1, 1]`, and an
+    appeal :math:`b_a \sim N(0, 0.3^2)`. The click rate falls with the
+    distance between taste and style:
+
+    .. math::
+
+        q(u, a) = \mathrm{expit}\bigl(-2.5 + b_a - 8 (t_u - s_a)^2\bigr).
+
+    The logging policy splits users into two segments by the sign of
+    :math:`t_u` and prefers, in each, the item with the highest average
+    click rate there, :math:`g(u)`:
+
+    .. math::
+
+        \pi_0(a \mid u) = \frac{\varepsilon}{K}
+        + (1 - \varepsilon)\, 1\{a = g(u)\}.
+
+    The target policy is a softmax of the click log-odds,
+    :math:`\pi(a \mid u) \propto \exp\bigl(\beta\,
+    \mathrm{logit}\, q(u, a)\bigr)` with :math:`\beta` the
+    ``sharpness``: it knows each user's taste. Values are exact,
+    :math:`V(\pi) = \frac1U \sum_u \sum_a \pi(a \mid u)\, q(u, a)`
+    (see :meth:`PolicyTruth.value_of`), not averages of simulated clicks.
+
+    A reward model additive in the item and the user's taste,
+    ``C(item_id) + taste + I(taste**2)`` in a logistic regression, is
+    wrong: the log-odds are
+    :math:`(-2.5 + b_a - 8 s_a^2) + 16 s_a t_u - 8 t_u^2`, so the
+    interaction ``C(item_id):taste`` is missing; with it the model is
+    right.
+
+    See :ref:`ch-ope`.
+
+    Examples
+    --------
+    >>> logs, truth = policy_logs(2_000, rng=np.random.default_rng(0))
+    >>> list(logs.columns)
+    ['user_id', 'taste', 'item_id', 'style', 'click', 'propensity', 'target']
+    >>> truth.click_rate.shape, bool(truth.value > truth.logging_value)
+    ((1000, 20), True)
+    >>> bool(truth.value_of(truth.target) == truth.value)
+    True
+    """
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2, limit=_checks.MAX_ROWS)
+    n_users = _checks.check_count(n_users, "n_users", minimum=2,
+                                  limit=_checks.MAX_ROWS)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2,
+                                  limit=10_000)
+    epsilon = _checks.check_probability(epsilon, "epsilon")
+    sharpness = _checks.check_finite(sharpness, "sharpness")
+    if sharpness < 0:
+        raise ValueError(f"sharpness must be at least 0, got {sharpness}")
+    # The shop first, then the visits: the same seed, the same shop.
+    taste, style, logit = _shop(rng, n_users, n_items)
+    click_rate = _expit(logit)
+    best = _segment_best(click_rate, taste)
+    logging = np.full((n_users, n_items), epsilon / n_items)
+    logging[np.arange(n_users), best] += 1 - epsilon
+    target = _softmax(sharpness * logit)
+    user = rng.integers(n_users, size=n)
+    explore = rng.uniform(size=n) < epsilon
+    shown = np.where(explore, rng.integers(n_items, size=n), best[user])
+    click = (rng.uniform(size=n) < click_rate[user, shown]).astype(np.int64)
+    logs = pd.DataFrame({
+        "user_id": user, "taste": taste[user], "item_id": shown,
+        "style": style[shown], "click": click,
+        "propensity": logging[user, shown], "target": target[user, shown],
+    })
+    for array in (click_rate, logging, target):
+        array.flags.writeable = False
+    value = float((target * click_rate).sum(axis=1).mean())
+    truth = PolicyTruth(
+        value=value,
+        logging_value=float((logging * click_rate).sum(axis=1).mean()),
+        click_rate=click_rate, logging=logging, target=target,
+        params={"n": n, "n_users": n_users, "n_items": n_items,
+                "epsilon": epsilon, "sharpness": sharpness})
+    return logs, truth
+
+
+def _shop(rng, n_users, n_items):
+    """Users' tastes, items' styles and the click log-odds (users, items)."""
+    appeal = rng.normal(0.0, 0.3, size=n_items)
+    taste = rng.uniform(-1.0, 1.0, size=n_users)
+    style = np.linspace(-1.0, 1.0, n_items)
+    logit = -2.5 + appeal - 8.0 * (taste[:, None] - style) ** 2
+    return taste, style, logit
+
+
+def _segment_best(click_rate, taste):
+    """Each user's greedy item: the best on average in their segment."""
+    segment = (taste >= 0).astype(int)
+    best = np.zeros(2, dtype=int)
+    for s in (0, 1):
+        if (segment == s).any():
+            best[s] = click_rate[segment == s].mean(axis=0).argmax()
+    return best[segment]
+
+
+def _softmax(scores):
+    """Row-wise softmax of a (users, items) array."""
+    z = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
