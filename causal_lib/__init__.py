@@ -6,7 +6,9 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``dag`` (causal graphs), ``simulate``
+``ope`` (off-policy evaluation), ``iv`` (instrumental variables),
+``experiments`` (ratio metrics, sequential tests, SRM, interleaving),
+``dag`` (causal graphs), ``simulate``
 (data with known truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
@@ -25,6 +27,13 @@ from causal_lib.evaluation import (
     precision_at_k,
     uplift_at_n,
 )
+from causal_lib.experiments import (
+    interleaving_preference,
+    ratio_metric,
+    sequential_test,
+    srm_test,
+    team_draft,
+)
 from causal_lib.estimators import (
     PositivityWarning,
     aipw,
@@ -33,6 +42,7 @@ from causal_lib.estimators import (
     propensity_score,
     regression_adjustment,
 )
+from causal_lib.iv import WeakInstrumentWarning, first_stage_f, tsls, wald
 from causal_lib.matching import (
     balance_table,
     match,
@@ -71,6 +81,7 @@ __all__ = [
     "TLearner",
     "XLearner",
     "PositivityWarning",
+    "WeakInstrumentWarning",
     "adjusted_estimate",
     "aipw",
     "balance_table",
@@ -78,7 +89,9 @@ __all__ = [
     "difference_in_means",
     "dml",
     "e_value",
+    "first_stage_f",
     "in_top_k",
+    "interleaving_preference",
     "ips_effect",
     "ipw",
     "match",
@@ -92,14 +105,20 @@ __all__ = [
     "propensity_score",
     "qini_auc",
     "qini_curve",
+    "ratio_metric",
     "regression_adjustment",
     "risk_ratio_from_difference",
     "risk_ratio_from_mean_difference",
     "robustness_value",
+    "sequential_test",
+    "srm_test",
+    "team_draft",
     "trim_by_propensity",
+    "tsls",
     "uplift_at_n",
     "uplift_at_share",
     "uplift_auc",
     "uplift_curve",
+    "wald",
 ]
 __version__ = "0.1.0"

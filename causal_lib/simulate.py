@@ -893,3 +893,358 @@ def _softmax(scores):
     """Row-wise softmax of a (users, items) array."""
     z = np.exp(scores - scores.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
+
+
+# --- experiments in practice (chapter 13) ------------------------------------
+
+#: The compliance types of :func:`noncompliance`, by
+#: (exposed if not assigned, exposed if assigned): (1, 1), (0, 0), (0, 1).
+COMPLIANCE_TYPES = ("always-taker", "never-taker", "complier")
+
+
+def noncompliance(
+    n: int = 20_000,
+    *,
+    rng: int | np.random.Generator,
+    late: float = 10.0,
+    always_share: float = 0.2,
+    never_share: float = 0.35,
+    direct_effect: float = 0.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""An experiment whose users decide whether they take the treatment.
+
+    A music app randomises a new "because you listened" carousel to the
+    top of the home page (``assigned = 1``) or leaves it at the bottom.
+    What changes listening is *seeing* it (``exposed = 1``: the user
+    scrolled to it), and users choose that. Engaged users scroll to the
+    bottom anyway (*always-takers*), some never open the home page
+    (*never-takers*), and the rest see the carousel only if it is at the
+    top (*compliers*). There are no defiers. The outcome is ``minutes``
+    listened in the test week.
+
+    Parameters
+    ----------
+    n : int
+        Number of users.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+    late : float
+        Expected effect of exposure among compliers, in minutes.
+    always_share, never_share : float
+        Expected shares of always-takers and never-takers; compliers are
+        the rest (their sum must leave compliers a positive share).
+    direct_effect : float
+        Minutes the top placement adds *without* being seen (a violation
+        of the exclusion restriction); 0 satisfies it.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``user_id``, ``past_minutes`` (listening in the week before the
+        test), ``assigned`` (0/1, random with probability 1/2),
+        ``exposed`` (0/1) and ``minutes``.
+    truth : Truth
+        ``potential_outcomes`` has ``y0`` and ``y1`` (minutes unexposed
+        and exposed, at the user's own assignment), ``d0`` and ``d1``
+        (exposure if not assigned and if assigned) and ``type``, one of
+        ``COMPLIANCE_TYPES``. ``truth.ate``, ``att`` and ``atc`` average
+        :math:`Y(1) - Y(0)` over everyone, the exposed and the unexposed;
+        the LATE is its mean over compliers.
+
+    Notes
+    -----
+    Engagement :math:`e_i \sim N(0, 1)` drives both the type and the
+    outcome. With :math:`s_i = e_i + N(0, 1)`, a user is a never-taker
+    if :math:`s_i < \sqrt 2\, \Phi^{-1}(\pi_n)`, an always-taker if
+    :math:`s_i > \sqrt 2\, \Phi^{-1}(1 - \pi_a)`, a complier otherwise.
+    Minutes are :math:`Y_i(0) = \max(0, 150 + 40 e_i + \varepsilon_i)`,
+    :math:`\varepsilon_i \sim N(0, 30^2)`, and :math:`Y_i(1) = \max(0,
+    Y_i(0) + \tau_i)` with :math:`\tau_i = \kappa_{t}\,\mathrm{late} +
+    N(0, 5^2)`, :math:`\kappa` = 1 for compliers, 0.4 for always-takers
+    (they know the app's music already) and 2 for never-takers; the
+    direct effect :math:`\delta Z_i` is added to both. So the exposed are
+    more engaged (confounding), and the ATE, the ATT and the LATE
+    differ. ``past_minutes`` is :math:`150 + 40 e_i + N(0, 20^2)`,
+    clipped at 0 and rounded.
+
+    See :ref:`ch-exp`.
+
+    Examples
+    --------
+    >>> data, truth = noncompliance(20_000, rng=0)
+    >>> po = truth.potential_outcomes
+    >>> round(float((po["type"] == "complier").mean()), 2)
+    0.45
+    >>> bool(((po["d1"] - po["d0"]) >= 0).all())  # no defiers
+    True
+    """
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2, limit=_checks.MAX_ROWS)
+    late = _checks.check_finite(late, "late")
+    direct_effect = _checks.check_finite(direct_effect, "direct_effect")
+    always = _open_share(always_share, "always_share")
+    never = _open_share(never_share, "never_share")
+    if always + never >= 1:
+        raise ValueError(
+            f"always_share + never_share must leave compliers a share, "
+            f"got {always} + {never} >= 1"
+        )
+    from scipy import stats
+
+    engagement = rng.standard_normal(n)
+    latent = engagement + rng.standard_normal(n)
+    low = np.sqrt(2) * stats.norm.ppf(never)
+    high = np.sqrt(2) * stats.norm.ppf(1 - always)
+    code = np.where(latent > high, 0, np.where(latent < low, 1, 2))
+    d0 = (code == 0).astype(np.int64)
+    d1 = (code != 1).astype(np.int64)
+    base = 150 + 40 * engagement + rng.normal(0, 30, n)
+    tau = np.array([0.4, 2.0, 1.0])[code] * late + rng.normal(0, 5, n)
+    past = np.clip(150 + 40 * engagement + rng.normal(0, 20, n), 0, None)
+    assigned = (rng.uniform(size=n) < 0.5).astype(np.int64)
+    y0 = np.maximum(0, base) + direct_effect * assigned
+    y1 = np.maximum(0, base + tau) + direct_effect * assigned
+    exposed = np.where(assigned == 1, d1, d0)
+    data = pd.DataFrame({
+        "user_id": np.arange(n), "past_minutes": past.round(),
+        "assigned": assigned, "exposed": exposed,
+        "minutes": np.where(exposed == 1, y1, y0),
+    })
+    params = {"n": n, "late": late, "always_share": always,
+              "never_share": never, "direct_effect": direct_effect}
+    truth = _truth(y0, y1, exposed, data.index, params)
+    po = truth.potential_outcomes
+    po["d0"], po["d1"] = d0, d1
+    po["type"] = pd.Categorical.from_codes(code, categories=COMPLIANCE_TYPES)
+    return data, truth
+
+
+def ctr_experiment(
+    n: int = 20_000,
+    *,
+    rng: int | np.random.Generator,
+    lift: float = 0.05,
+    mean_impressions: float = 20.0,
+    ctr: float = 0.05,
+    concentration: float = 4.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""A randomised test of a ranker on click-through rate per impression.
+
+    Users, not impressions, are randomised: each user sees a random
+    number of recommendation slots (impressions) in the week and clicks
+    on each with a probability of their own, so one user's impressions
+    are far from independent trials.
+
+    Parameters
+    ----------
+    n : int
+        Number of users.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+    lift : float
+        Relative increase of every user's click probability under the
+        new ranker (0.05 is +5%).
+    mean_impressions : float
+        Mean impressions per user (at least 1).
+    ctr : float
+        Mean click probability per impression without the new ranker.
+    concentration : float
+        :math:`a + b` of the Beta distribution of users' click
+        probabilities; smaller means users differ more.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``user_id``, ``treated`` (0/1, probability 1/2),
+        ``impressions`` and ``clicks``.
+    truth : Truth
+        ``potential_outcomes`` has ``y0`` and ``y1`` (clicks under each
+        ranker, coupled so that :math:`Y(1) \ge Y(0)`), ``p0`` and
+        ``p1`` (click probabilities) and ``impressions``; the true
+        difference in click-through rates of this sample is
+        ``(y1.sum() - y0.sum()) / impressions.sum()``.
+
+    Notes
+    -----
+    Impressions are :math:`1 + \mathrm{Geometric}`, mean
+    ``mean_impressions``; click probabilities :math:`p_{0i} \sim
+    \mathrm{Beta}(c\,\bar p, c\,(1 - \bar p))` with :math:`c` the
+    concentration, independent of the impressions, and :math:`p_{1i} =
+    \min(1, p_{0i}(1 + \mathrm{lift}))`. Clicks are
+    :math:`Y_i(0) \sim \mathrm{Bin}(N_i, p_{0i})` and
+    :math:`Y_i(1) = Y_i(0) + \mathrm{Bin}(N_i - Y_i(0), (p_{1i} -
+    p_{0i})/(1 - p_{0i}))`, which is :math:`\mathrm{Bin}(N_i, p_{1i})`.
+
+    See :ref:`ch-exp`.
+
+    Examples
+    --------
+    >>> data, truth = ctr_experiment(1_000, rng=0)
+    >>> bool((data["clicks"] <= data["impressions"]).all())
+    True
+    """
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2, limit=_checks.MAX_ROWS)
+    lift = _checks.check_finite(lift, "lift")
+    if lift < 0:
+        raise ValueError(f"lift must be non-negative, got {lift}")
+    mean_imp = _checks.check_finite(mean_impressions, "mean_impressions")
+    if mean_imp < 1:
+        raise ValueError(
+            f"mean_impressions must be at least 1, got {mean_impressions}")
+    ctr = _open_share(ctr, "ctr")
+    concentration = _checks.check_finite(concentration, "concentration")
+    if concentration <= 0:
+        raise ValueError(
+            f"concentration must be positive, got {concentration}")
+    impressions = rng.geometric(1 / mean_imp, size=n)
+    p0 = rng.beta(concentration * ctr, concentration * (1 - ctr), size=n)
+    p1 = np.minimum(1.0, p0 * (1 + lift))
+    y0 = rng.binomial(impressions, p0)
+    extra = np.where(p0 < 1, (p1 - p0) / np.maximum(1 - p0, 1e-12), 0.0)
+    y1 = y0 + rng.binomial(impressions - y0, extra)
+    treated = (rng.uniform(size=n) < 0.5).astype(np.int64)
+    data = pd.DataFrame({
+        "user_id": np.arange(n), "treated": treated,
+        "impressions": impressions, "clicks": np.where(treated == 1, y1, y0),
+    })
+    params = {"n": n, "lift": lift, "mean_impressions": mean_imp,
+              "ctr": ctr, "concentration": concentration}
+    truth = _truth(y0, y1, treated, data.index, params, np.full(n, 0.5))
+    po = truth.potential_outcomes
+    po["p0"], po["p1"], po["impressions"] = p0, p1, impressions
+    return data, truth
+
+
+#: The designs :func:`marketplace` can randomise by.
+MARKET_DESIGNS = ("user", "market", "switchback")
+
+
+def marketplace(
+    n_markets: int = 40,
+    n_days: int = 14,
+    *,
+    rng: int | np.random.Generator,
+    design: str = "user",
+    lift: float = 0.06,
+    users_per_day: int = 100,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""A two-sided marketplace whose buyers compete for limited stock.
+
+    In each market (a city) and day, buyers arrive and each wants to buy
+    a listed item with a probability that the new ranker raises. Sellers
+    have a limited number of items per market and day; when more buyers
+    want one than there are, buyers are served in random order and the
+    rest leave empty-handed. Treated buyers therefore take stock from
+    control buyers in the same market and day: their outcomes interfere.
+
+    Parameters
+    ----------
+    n_markets, n_days : int
+        Markets and days; a cell is one market on one day.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+    design : {"user", "market", "switchback"}
+        What is randomised (probability 1/2 each): each buyer, each
+        market for the whole test, or each market-day cell.
+    lift : float
+        Increase in each buyer's probability of wanting to buy.
+    users_per_day : int
+        Mean buyers per cell (Poisson).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``user_id``, ``market``, ``day``, ``cell`` (market-day index),
+        ``stock`` (items available in the cell), ``treated`` (0/1) and
+        ``purchased`` (0/1).
+    truth : Truth
+        ``potential_outcomes`` holds each buyer's purchase in the two
+        *global* worlds: ``y0`` if every buyer had the old ranker, ``y1``
+        if every buyer had the new one (same buyers, wishes and queue
+        order). ``truth.ate`` is the global treatment effect per buyer,
+        the effect of launching; with interference the observed outcome
+        of a user-randomised buyer is neither ``y0`` nor ``y1``.
+
+    Notes
+    -----
+    Buyer :math:`i` in cell :math:`c` of market :math:`m` wants an item
+    if :math:`V_i < a_m p_i + \mathrm{lift}\, T_i`, with :math:`p_i \sim
+    \mathrm{Beta}(3, 7)` (mean 0.3), a market appetite :math:`a_m \sim
+    U(0.7, 1.3)` and one uniform :math:`V_i` shared by every world. The
+    cell's stock is :math:`\mathrm{round}(\kappa_m \cdot 0.3\, U_c)`, with
+    :math:`U_c` the cell's buyers and a market tightness :math:`\kappa_m
+    \sim U(0.8, 1.4)`: some markets cannot serve even the control world's
+    demand. Buyers who want an item queue in a random order shared by
+    every world; the first :math:`S_c` get one. A buyer-level difference
+    in means then measures how much more treated buyers get *given* the
+    others' treatments, which exceeds the global effect where stock
+    binds; randomising whole markets or market-days removes the
+    interference between arms (if buyers and stock do not cross market
+    borders, and a day's treatment does not carry over to the next).
+
+    See :ref:`ch-exp`.
+
+    Examples
+    --------
+    >>> data, truth = marketplace(10, 5, rng=0, design="market")
+    >>> int(data.groupby("market")["treated"].nunique().max())
+    1
+    """
+    rng = _generator(rng)
+    n_markets = _checks.check_count(n_markets, "n_markets", minimum=2)
+    n_days = _checks.check_count(n_days, "n_days", minimum=1)
+    users_per_day = _checks.check_count(users_per_day, "users_per_day",
+                                        minimum=1, limit=10**6)
+    lift = _checks.check_finite(lift, "lift")
+    if design not in MARKET_DESIGNS:
+        raise ValueError(
+            f"design must be one of {', '.join(MARKET_DESIGNS)}; got "
+            f"{design!r}"
+        )
+    n_cells = n_markets * n_days
+    sizes = rng.poisson(users_per_day, n_cells)
+    cell = np.repeat(np.arange(n_cells), sizes)
+    tight = rng.uniform(0.8, 1.4, n_markets)
+    appetite = rng.uniform(0.7, 1.3, n_markets)
+    stock = np.round(tight[np.arange(n_cells) // n_days] * 0.3 * sizes)
+    p = rng.beta(3.0, 7.0, len(cell)) * appetite[cell // n_days]
+    v = rng.uniform(size=len(cell))
+    queue = rng.uniform(size=len(cell))
+    if design == "user":
+        treated = rng.uniform(size=len(cell)) < 0.5
+    elif design == "market":
+        markets = rng.permutation(n_markets) < n_markets // 2
+        treated = markets[cell // n_days]
+    else:
+        treated = (rng.uniform(size=n_cells) < 0.5)[cell]
+    treated = treated.astype(np.int64)
+    worlds = [_served(cell, queue, v < p + lift * arm, stock[cell])
+              for arm in (np.zeros_like(treated), np.ones_like(treated),
+                          treated)]
+    data = pd.DataFrame({
+        "user_id": np.arange(len(cell)), "market": cell // n_days,
+        "day": cell % n_days, "cell": cell, "stock": stock[cell],
+        "treated": treated, "purchased": worlds[2],
+    })
+    params = {"n_markets": n_markets, "n_days": n_days, "design": design,
+              "lift": lift, "users_per_day": users_per_day}
+    return data, _truth(worlds[0], worlds[1], treated, data.index, params)
+
+
+def _served(cell, queue, wants, stock):
+    """Who gets an item: buyers who want one, in queue order within their
+    cell, while the cell's stock lasts (0/1 per buyer)."""
+    order = np.lexsort((queue, cell))
+    wanting = wants[order].astype(np.int64)
+    before = np.cumsum(wanting)
+    starts = np.r_[0, np.flatnonzero(np.diff(cell[order])) + 1]
+    offset = np.repeat(before[starts] - wanting[starts],
+                       np.diff(np.r_[starts, len(order)]))
+    rank = before - offset  # position among the cell's wanting buyers
+    served = np.empty(len(order), dtype=np.int64)
+    served[order] = (wanting == 1) & (rank <= stock[order])
+    return served
