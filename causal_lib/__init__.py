@@ -6,15 +6,17 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``dag`` (causal graphs), ``simulate``
+``ope`` (off-policy evaluation), ``feedback`` (biased feedback: ratings
+missing not at random, position bias), ``dag`` (causal graphs), ``simulate``
 (data with known truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
-probability weighting estimator of an average treatment effect.
+probability weighting estimator of an average treatment effect; so are
+the biased-feedback metrics, e.g. ``causal_lib.feedback.mse``.
 """
 
-from causal_lib import ope
+from causal_lib import feedback, ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -78,6 +80,7 @@ __all__ = [
     "difference_in_means",
     "dml",
     "e_value",
+    "feedback",
     "in_top_k",
     "ips_effect",
     "ipw",
