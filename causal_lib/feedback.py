@@ -103,7 +103,7 @@ _METHODS = {
 }
 
 
-# --- input checks -----------------------------------------------------------
+# --- input checks ------------------------------------------------------------
 
 def _check_weighting(weighting) -> str:
     if weighting not in WEIGHTINGS:
@@ -191,6 +191,13 @@ def _observation(df, observed, propensity, weighting, cap):
                 "weighting='naive' to ignore them"
             )
         return o, o.astype(float)
+    if weighting == "snips" and observed is None:
+        raise ValueError(
+            "weighting='snips' needs observed=: it divides by the sum of "
+            "O/p over all rows, and without the observation events (click "
+            "logs record clicks, not examinations) that sum is not an "
+            "estimate of the number of rows; use weighting='ips'"
+        )
     p = _propensity_values(df, propensity, o)
     if weighting == "naive":
         return o, o.astype(float)
@@ -222,7 +229,7 @@ def _user_codes(df, user_id):
     return codes, len(uniques)
 
 
-# --- the estimate -------------------------------------------------------------
+# --- the estimate ------------------------------------------------------------
 
 def _mean_or_ratio(a, b, self_normalize):
     r"""Mean of ``a`` (IPS) or :math:`\bar a / \bar b` (self-normalised),
@@ -309,8 +316,9 @@ def mse(
         If a column is missing, plays two roles or is not numeric; a
         rating, prediction or propensity is NaN on an observed row or
         infinite anywhere; ``observed`` is not 0/1; a propensity is 0 or
-        outside (0, 1]; IPS or SNIPS lacks ``propensity``; fewer than two
-        rows are observed; ``weighting``, ``cap`` or ``alpha`` is invalid.
+        outside (0, 1]; IPS or SNIPS lacks ``propensity`` or SNIPS lacks
+        ``observed``; fewer than two rows are observed; ``weighting``,
+        ``cap`` or ``alpha`` is invalid.
 
     Notes
     -----
@@ -385,7 +393,7 @@ def mse(
                    unit)
 
 
-# --- rankings -----------------------------------------------------------------
+# --- rankings ----------------------------------------------------------------
 
 def _mean_discount(df, codes, score, k):
     r"""Each row's DCG discount :math:`1/\log_2(1 + \text{rank})`, zero
@@ -437,8 +445,8 @@ def dcg_at_k(
     observed, propensity, weighting, cap, alpha
         As in :func:`mse`. With click logs, leave ``observed=None`` and
         pass the click as ``relevance`` and the examination probability
-        of the logged position as ``propensity``; SNIPS then needs the
-        examination events, which click logs lack, so use IPS.
+        of the logged position as ``propensity``; SNIPS needs the
+        examination events, which click logs lack, and raises.
     k : int or None, default 10
         Only the top ``k`` places of each list count; None counts all.
 
@@ -615,7 +623,7 @@ def recall_at_k(
                    cap, alpha, "lists")
 
 
-# --- propensities -------------------------------------------------------------
+# --- propensities ------------------------------------------------------------
 
 def naive_bayes_propensity(
     df: pd.DataFrame,

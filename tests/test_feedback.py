@@ -384,6 +384,9 @@ def test_bad_columns_and_options(tiny):
         feedback.mse(tiny.assign(o=[1, 2, 0, 0]), **LOGGED)
     with pytest.raises(ValueError, match="weighting must be one of"):
         feedback.mse(tiny, **LOGGED, weighting="dr")
+    with pytest.raises(ValueError, match="'snips' needs observed="):
+        feedback.mse(tiny.fillna(1.0), rating="y", prediction="pred",
+                     propensity="p", weighting="snips")
     with pytest.raises(ValueError, match="needs propensity="):
         feedback.mse(tiny, rating="y", prediction="pred", observed="o")
     with pytest.raises(ValueError, match="cap must lie"):
