@@ -6,17 +6,19 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``iv`` (instrumental variables),
+``feedback`` (biased feedback: ratings missing not at random, position
+bias), ``ope`` (off-policy evaluation), ``iv`` (instrumental variables),
 ``experiments`` (ratio metrics, sequential tests, SRM, interleaving),
 ``dag`` (causal graphs), ``simulate``
 (data with known truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
-probability weighting estimator of an average treatment effect.
+probability weighting estimator of an average treatment effect; so are
+the biased-feedback metrics, e.g. ``causal_lib.feedback.mse``.
 """
 
-from causal_lib import ope
+from causal_lib import feedback, ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -89,6 +91,7 @@ __all__ = [
     "difference_in_means",
     "dml",
     "e_value",
+    "feedback",
     "first_stage_f",
     "in_top_k",
     "interleaving_preference",

@@ -1248,3 +1248,402 @@ def _served(cell, queue, wants, stock):
     served = np.empty(len(order), dtype=np.int64)
     served[order] = (wanting == 1) & (rank <= stock[order])
     return served
+
+
+# --- biased feedback: ratings missing not at random, position bias ---------
+
+@dataclass(frozen=True)
+class FeedbackTruth:
+    r"""What feedback logs hide, for the simulators of biased feedback.
+
+    Attributes
+    ----------
+    pairs : pandas.DataFrame
+        One row per row of the data (same index): the full-information
+        values the logs show only in part. :func:`mnar_ratings` gives
+        ``rating`` (every pair's rating) and ``propensity`` (its
+        probability of being rated); :func:`click_logs` gives
+        ``relevance`` (the click probability if examined), ``interest``
+        (the same without the pull of popularity) and ``examination``
+        (the examination probability of the row's position).
+    params : dict
+        The parameters the data were drawn with (for :func:`click_logs`
+        also ``coefficients``, the linear relevance model).
+    examination : pandas.Series or None
+        The examination probability of every position (index 1, 2, ...),
+        for click logs.
+    catalogue : pandas.DataFrame or None
+        For click logs, every user-item pair (not only those shown) with
+        its features, ``interest`` and ``relevance``: the truth of any
+        ranking of the whole catalogue.
+    """
+
+    pairs: pd.DataFrame = field(repr=False)
+    params: dict = field(default_factory=dict)
+    examination: pd.Series | None = field(default=None, repr=False)
+    catalogue: pd.DataFrame | None = field(default=None, repr=False)
+
+
+#: Share of 1, 2, 3, 4 and 5 stars among all pairs of
+#: :func:`mnar_ratings` (full information).
+RATING_SHARES = (0.10, 0.17, 0.30, 0.26, 0.17)
+
+
+def mnar_ratings(
+    n_users: int = 1_000,
+    n_items: int = 200,
+    *,
+    rng: int | np.random.Generator,
+    selection: float = 0.8,
+    exposure: float = 0.8,
+    observed_share: float = 0.05,
+    survey_size: int = 5,
+) -> tuple[pd.DataFrame, FeedbackTruth]:
+    r"""A catalogue whose ratings are missing not at random, with a survey.
+
+    Every user has a rating in mind for every item, but rates only some
+    items of their own accord: more often the items they love and the
+    items the shop shows everywhere (popular ones). In addition, every
+    user rated ``survey_size`` items drawn uniformly at random in a
+    survey, whose ratings are missing completely at random.
+
+    Parameters
+    ----------
+    n_users, n_items : int
+        Size of the catalogue; the data have ``n_users * n_items`` rows.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+    selection : float
+        Self-selection: the log-odds of rating an item rise by this much
+        per star of the user's rating. 0 makes observation independent
+        of the rating given popularity.
+    exposure : float
+        The log-odds of rating rise by this much per standard deviation
+        of the item's popularity.
+    observed_share : float
+        The expected share of pairs rated by the users themselves, in
+        (0, 1).
+    survey_size : int
+        Items per user in the random survey (0 for no survey).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        One row per pair, sorted by user then item: ``user_id``,
+        ``item_id``, ``item_views`` (views of the item last month, a noisy
+        record of its popularity), ``rated`` (0/1: rated by the user's own
+        choice), ``surveyed`` (0/1: in the survey) and ``rating`` (1 to 5
+        stars where rated or surveyed, NaN elsewhere).
+    truth : FeedbackTruth
+        ``truth.pairs`` has every pair's ``rating`` and ``propensity``,
+        its probability of being rated.
+
+    Notes
+    -----
+    User :math:`u` has a taste :math:`\theta_u \sim N(0, I_3/3)` and a
+    leniency :math:`b_u \sim N(0, 0.5^2)`; item :math:`i` a profile
+    :math:`\phi_i \sim N(0, I_3)`, a quality :math:`q_i \sim N(0,
+    0.6^2)` and a popularity :math:`z_i = 0.6\, q_i/0.6 + 0.8\,
+    \varepsilon_i` (standard normal, correlation 0.6 with quality). The
+    affinity :math:`a_{ui} = \theta_u^\top\phi_i + b_u + q_i +
+    N(0, 0.5^2)` is cut at its quantiles into 1 to 5 stars with the
+    shares :data:`RATING_SHARES`. The user rates the item with
+    probability
+
+    .. math::
+
+        p_{ui} = \mathrm{expit}\bigl(c + s\,(Y_{ui} - 3) + e\, z_i\bigr),
+
+    with :math:`s` ``selection``, :math:`e` ``exposure`` and :math:`c`
+    solved so that the mean of :math:`p_{ui}` is ``observed_share``.
+    The rating is missing not at random (it depends on the rating
+    itself), so no model of observation from observed features alone
+    removes the bias; the survey can. ``item_views`` is Poisson with
+    mean :math:`50 e^{z_i}`.
+
+    References
+    ----------
+    Schnabel, T., Swaminathan, A., Singh, A., Chandak, N. and Joachims,
+    T. (2016). Recommendations as treatments: debiasing learning and
+    evaluation. *ICML*, 1670--1679.
+
+    See :ref:`ch-bias`.
+
+    Examples
+    --------
+    >>> data, truth = mnar_ratings(200, 50, rng=np.random.default_rng(0))
+    >>> data.shape
+    (10000, 6)
+    >>> rated = data["rated"] == 1
+    >>> bool(data.loc[rated, "rating"].mean() > truth.pairs["rating"].mean())
+    True
+    """
+    rng = _generator(rng)
+    n_users = _checks.check_count(n_users, "n_users", minimum=2,
+                                  limit=_checks.MAX_ROWS)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2,
+                                  limit=_checks.MAX_ROWS)
+    selection = _checks.check_finite(selection, "selection")
+    exposure = _checks.check_finite(exposure, "exposure")
+    observed_share = _open_share(observed_share, "observed_share")
+    survey_size = _checks.check_count(survey_size, "survey_size",
+                                      minimum=0, maximum=n_items)
+    affinity, popularity = _rating_factors(rng, n_users, n_items)
+    cuts = np.quantile(affinity, np.cumsum(RATING_SHARES)[:-1])
+    stars = 1 + np.searchsorted(cuts, affinity.ravel()).reshape(
+        affinity.shape)
+    logit = selection * (stars - 3) + exposure * popularity
+    propensity = _expit(logit + _calibrate(logit, observed_share))
+    rated = rng.uniform(size=stars.shape) < propensity
+    order = np.argsort(rng.uniform(size=stars.shape), axis=1)
+    surveyed = np.zeros(stars.shape, dtype=bool)
+    np.put_along_axis(surveyed, order[:, :survey_size], True, axis=1)
+    views = rng.poisson(50 * np.exp(popularity))
+    data = pd.DataFrame({
+        "user_id": np.repeat(np.arange(n_users), n_items),
+        "item_id": np.tile(np.arange(n_items), n_users),
+        "item_views": np.tile(views, n_users),
+        "rated": rated.ravel().astype(np.int64),
+        "surveyed": surveyed.ravel().astype(np.int64),
+        "rating": np.where((rated | surveyed).ravel(), stars.ravel(),
+                           np.nan),
+    })
+    pairs = pd.DataFrame({"rating": stars.ravel(),
+                          "propensity": propensity.ravel()},
+                         index=data.index)
+    params = {"n_users": n_users, "n_items": n_items,
+              "selection": selection, "exposure": exposure,
+              "observed_share": observed_share, "survey_size": survey_size}
+    return data, FeedbackTruth(pairs=pairs, params=params)
+
+
+def _rating_factors(rng, n_users, n_items):
+    """Affinity (n_users, n_items) and item popularity (n_items,)."""
+    taste = rng.standard_normal((n_users, 3)) / np.sqrt(3)
+    leniency = rng.normal(0.0, 0.5, size=(n_users, 1))
+    profile = rng.standard_normal((n_items, 3))
+    quality = rng.normal(0.0, 0.6, size=n_items)
+    popularity = quality + 0.8 * rng.standard_normal(n_items)
+    noise = rng.normal(0.0, 0.5, size=(n_users, n_items))
+    return taste @ profile.T + leniency + quality + noise, popularity
+
+
+def _calibrate(logit, share):
+    """The shift c with mean(expit(logit + c)) == share."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda c: _expit(logit + c).mean() - share, -60.0, 60.0,
+                  xtol=1e-12)
+
+
+#: The relevance model of :func:`click_logs`: the click probability of an
+#: examined item is ``intercept + match * m + quality * q`` (the interest)
+#: plus ``conformity * popularity``.
+CLICK_COEFFICIENTS = {"intercept": 0.05, "match": 0.35, "quality": 0.25}
+
+
+def click_logs(
+    n_sessions: int = 20_000,
+    *,
+    rng: int | np.random.Generator,
+    n_users: int = 500,
+    n_items: int = 30,
+    list_length: int = 5,
+    examination_decay: float = 1.0,
+    popularity_boost: float = 2.0,
+    conformity: float = 0.15,
+    swap_share: float = 0.2,
+) -> tuple[pd.DataFrame, FeedbackTruth]:
+    r"""Click logs of ranked lists under the position-based click model.
+
+    In every session a user opens a shop's list of ``list_length`` items,
+    chosen and ordered by the production ranker, which favours popular
+    items. The user examines position :math:`k` with probability
+    :math:`\theta_k = k^{-\eta}` and clicks an examined item with
+    probability equal to its relevance. In a share ``swap_share`` of the
+    sessions the shop runs a swap experiment: the items at position 1
+    and at a position :math:`k` drawn uniformly from 2 to
+    ``list_length`` change places with probability 1/2.
+
+    Parameters
+    ----------
+    n_sessions : int
+        Number of sessions; the data have ``n_sessions * list_length``
+        rows.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced
+        (a seed gives the same data as ``np.random.default_rng(seed)``).
+    n_users, n_items : int
+        Size of the catalogue; each session's user is drawn uniformly.
+    list_length : int
+        Items shown per session (at least 2, at most ``n_items``).
+    examination_decay : float
+        :math:`\eta \ge 0`; 0 means every position is examined.
+    popularity_boost : float
+        Weight of popularity in the production ranker (0: it ranks by
+        match, quality and noise only).
+    conformity : float
+        The direct effect of popularity on the click probability of an
+        examined item, in [0, 0.35]: a bestseller badge, social proof.
+    swap_share : float
+        Share of sessions in the swap experiment, in [0, 1].
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        One row per item shown, sorted by session then position:
+        ``session_id``, ``user_id``, ``item_id``, ``position`` (1 = top),
+        ``match`` (content match of user and item, in [0, 1]),
+        ``quality`` (the item's quality score, in [0, 1]),
+        ``popularity`` (its popularity percentile, in [0, 1]),
+        ``swap_with`` (the position swapped with position 1 in a swap
+        session, whether or not the coin swapped them; 0 otherwise) and
+        ``click`` (0/1).
+    truth : FeedbackTruth
+        ``truth.pairs`` has each row's ``relevance``, ``interest`` and
+        ``examination``; ``truth.examination`` is :math:`\theta_k` by
+        position; ``truth.catalogue`` holds every user-item pair;
+        ``truth.params["coefficients"]`` the relevance model.
+
+    Notes
+    -----
+    Users and items sit on a circle of tastes (angles :math:`\alpha_u`,
+    :math:`\beta_i` uniform), and the match is :math:`m_{ui} = (1 +
+    \cos(\alpha_u - \beta_i))/2`. Quality is :math:`q_i \sim
+    \mathrm{Beta}(2, 2)`; popularity is :math:`z_i = \Phi(0.8\,
+    \Phi^{-1}(q_i) + 0.6\,\varepsilon_i)`, uniform and correlated with
+    quality. The relevance of an examined item is linear in the
+    observed features,
+
+    .. math::
+
+        r_{ui} = \underbrace{0.05 + 0.35\, m_{ui} + 0.25\, q_i}_{
+        \text{interest}} + \gamma\, z_i,
+
+    with :math:`\gamma` ``conformity``, and a click at position
+    :math:`k` is Bernoulli(:math:`\theta_k r_{ui}`). The production
+    ranker orders items by :math:`0.35\, m_{ui} + 0.25\, q_i +
+    0.3\,\kappa\, z_i + N(0, 0.1^2)` (:math:`\kappa`
+    ``popularity_boost``, fresh noise per session) and shows the top
+    ``list_length``. Which items are shown,
+    and where, depends on observed features and independent noise only,
+    so regressions of :math:`C/\theta_k` on the features are unbiased
+    for the relevance model.
+
+    References
+    ----------
+    Joachims, T., Swaminathan, A. and Schnabel, T. (2017). Unbiased
+    learning-to-rank with biased feedback. *WSDM '17*, 781--789.
+
+    Zhang, Y., Feng, F., He, X., Wei, T., Song, C., Ling, G. and Zhang,
+    Y. (2021). Causal intervention for leveraging popularity bias in
+    recommendation. *SIGIR '21*, 11--20.
+
+    See :ref:`ch-bias`.
+
+    Examples
+    --------
+    >>> data, truth = click_logs(1_000, rng=np.random.default_rng(0))
+    >>> data.shape
+    (5000, 9)
+    >>> truth.examination.round(2).tolist()
+    [1.0, 0.5, 0.33, 0.25, 0.2]
+    >>> bool(data.groupby("position")["click"].mean().is_monotonic_decreasing)
+    True
+    """
+    rng = _generator(rng)
+    n_sessions = _checks.check_count(n_sessions, "n_sessions", minimum=2,
+                                     limit=_checks.MAX_ROWS)
+    n_users = _checks.check_count(n_users, "n_users", minimum=1)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2)
+    list_length = _checks.check_count(list_length, "list_length",
+                                      minimum=2, maximum=n_items)
+    decay = _checks.check_finite(examination_decay, "examination_decay")
+    if decay < 0:
+        raise ValueError(
+            f"examination_decay must be non-negative, got {decay}")
+    boost = _checks.check_finite(popularity_boost, "popularity_boost")
+    conformity = _checks.check_probability(conformity, "conformity",
+                                           high=0.35)
+    swap_share = _checks.check_probability(swap_share, "swap_share")
+    catalogue = _click_catalogue(rng, n_users, n_items, conformity)
+    data = _ranked_sessions(rng, catalogue, n_sessions, list_length, boost,
+                            swap_share)
+    theta = np.arange(1, list_length + 1, dtype=float) ** -decay
+    examination = theta[data["position"].to_numpy() - 1]
+    row = data["user_id"].to_numpy() * n_items + data["item_id"].to_numpy()
+    relevance = catalogue["relevance"].to_numpy()[row]
+    data["click"] = (rng.uniform(size=len(data))
+                     < examination * relevance).astype(np.int64)
+    pairs = pd.DataFrame({"relevance": relevance,
+                          "interest": catalogue["interest"].to_numpy()[row],
+                          "examination": examination}, index=data.index)
+    params = {"n_sessions": n_sessions, "n_users": n_users,
+              "n_items": n_items, "list_length": list_length,
+              "examination_decay": decay, "popularity_boost": boost,
+              "conformity": conformity, "swap_share": swap_share,
+              "coefficients": {**CLICK_COEFFICIENTS,
+                               "popularity": conformity}}
+    positions = pd.Index(np.arange(1, list_length + 1), name="position")
+    return data, FeedbackTruth(
+        pairs=pairs, params=params, catalogue=catalogue,
+        examination=pd.Series(theta, index=positions, name="examination"))
+
+
+def _click_catalogue(rng, n_users, n_items, conformity) -> pd.DataFrame:
+    """Every user-item pair: features, interest and relevance."""
+    from scipy.special import ndtr, ndtri
+
+    taste = rng.uniform(0, 2 * np.pi, size=n_users)
+    angle = rng.uniform(0, 2 * np.pi, size=n_items)
+    quality = rng.beta(2.0, 2.0, size=n_items)
+    popularity = ndtr(0.8 * ndtri(quality)
+                      + 0.6 * rng.standard_normal(n_items))
+    match = (1 + np.cos(taste[:, None] - angle[None, :])) / 2
+    c = CLICK_COEFFICIENTS
+    interest = c["intercept"] + c["match"] * match + c["quality"] * quality
+    return pd.DataFrame({
+        "user_id": np.repeat(np.arange(n_users), n_items),
+        "item_id": np.tile(np.arange(n_items), n_users),
+        "match": match.ravel(),
+        "quality": np.tile(quality, n_users),
+        "popularity": np.tile(popularity, n_users),
+        "interest": interest.ravel(),
+        "relevance": (interest + conformity * popularity).ravel(),
+    })
+
+
+def _ranked_sessions(rng, catalogue, n_sessions, list_length, boost,
+                     swap_share) -> pd.DataFrame:
+    """The production ranker's lists, with the swap experiment applied."""
+    n_items = int(catalogue["item_id"].max()) + 1
+    n_users = len(catalogue) // n_items
+    users = rng.integers(0, n_users, size=n_sessions)
+    match = catalogue["match"].to_numpy().reshape(n_users, n_items)
+    popularity = catalogue["popularity"].to_numpy()[:n_items]
+    quality = catalogue["quality"].to_numpy()[:n_items]
+    score = (0.35 * match[users] + 0.25 * quality + 0.3 * boost * popularity
+             + rng.normal(0.0, 0.1, size=(n_sessions, n_items)))
+    shown = np.argsort(-score, axis=1, kind="stable")[:, :list_length]
+    swap_with = np.where(rng.uniform(size=n_sessions) < swap_share,
+                         rng.integers(2, list_length + 1, size=n_sessions),
+                         0)
+    flip = (swap_with > 0) & (rng.uniform(size=n_sessions) < 0.5)
+    rows = np.flatnonzero(flip)
+    other = swap_with[rows] - 1
+    top = shown[rows, 0].copy()
+    shown[rows, 0] = shown[rows, other]
+    shown[rows, other] = top
+    items = shown.ravel()
+    row = np.repeat(users, list_length) * n_items + items
+    return pd.DataFrame({
+        "session_id": np.repeat(np.arange(n_sessions), list_length),
+        "user_id": np.repeat(users, list_length),
+        "item_id": items,
+        "position": np.tile(np.arange(1, list_length + 1), n_sessions),
+        "match": catalogue["match"].to_numpy()[row],
+        "quality": catalogue["quality"].to_numpy()[row],
+        "popularity": catalogue["popularity"].to_numpy()[row],
+        "swap_with": np.repeat(swap_with, list_length),
+    })
