@@ -546,11 +546,13 @@ def dr(
     over :math:`\sqrt n`. It is unbiased if the logging propensities are
     right (the correction then removes the model's bias exactly, in
     expectation) *or* the reward model is right (the correction then has
-    mean zero): doubly robust. With a good model the residuals are small,
-    so its variance is usually far below that of :func:`ipw`. Like IPW it
-    needs common support: the correction sees only actions the logger
-    takes. The interval treats the model as fixed; fit it on other data
-    (or cross-fit) for the interval to be honest.
+    mean zero): doubly robust. A good model removes from the variance
+    of :func:`ipw` the part that the model predicts, but not the noise of
+    the reward around its mean: a large gain for predictable rewards, a
+    small one for rare 0/1 clicks. Like IPW it needs common support: the
+    correction sees only actions the logger takes. The interval treats
+    the model as fixed; fit it on other data (or cross-fit) for the
+    interval to be honest.
 
     References
     ----------
