@@ -496,7 +496,7 @@ def numeric_array(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
     return numeric_column(df, column, role)
 
 
-# --- instruments (added for iv) -----------------------------------------------
+# --- instruments (added for iv) ------------------------------------------
 
 #: A first-stage F statistic below this triggers a
 #: :class:`WeakInstrumentWarning` (the Staiger--Stock rule of thumb).
