@@ -30,8 +30,10 @@ pair can be observed (:math:`p_{ui} > 0`) and :math:`p_{ui}` is the true
 probability, whatever it depends on, the rating itself included. The
 naive average is unbiased only if ratings are missing completely at
 random. SNIPS divides by an estimate of :math:`N` instead of :math:`N`;
-it is slightly biased, much less variable when weights are large, and
-unchanged when every propensity is multiplied by the same constant.
+it is slightly biased and unchanged when every propensity is multiplied
+by the same constant. It is less variable than IPS when the large weights
+fall on pairs with large :math:`\delta_{ui}`, and more variable when they
+fall on pairs with :math:`\delta_{ui}` near 0.
 
 **Position bias.** In the position-based model a user examines position
 :math:`k` of a list with probability :math:`\theta_k` (the *examination

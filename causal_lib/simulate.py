@@ -1344,8 +1344,8 @@ def mnar_ratings(
     User :math:`u` has a taste :math:`\theta_u \sim N(0, I_3/3)` and a
     leniency :math:`b_u \sim N(0, 0.5^2)`; item :math:`i` a profile
     :math:`\phi_i \sim N(0, I_3)`, a quality :math:`q_i \sim N(0,
-    0.6^2)` and a popularity :math:`z_i = 0.6\, q_i/0.6 + 0.8\,
-    \varepsilon_i` (standard normal, correlation 0.6 with quality). The
+    0.6^2)` and a popularity :math:`z_i = q_i + 0.8\, \varepsilon_i`
+    (standard normal, correlation 0.6 with quality). The
     affinity :math:`a_{ui} = \theta_u^\top\phi_i + b_u + q_i +
     N(0, 0.5^2)` is cut at its quantiles into 1 to 5 stars with the
     shares :data:`RATING_SHARES`. The user rates the item with

@@ -141,13 +141,14 @@ def test_naive_bayes_by_hand():
 
 
 def test_naive_bayes_caps_at_one():
-    # Every pair observed: P(O = 1) = 1, and a survey that under-counts
-    # rating 2 gives p(2) = (1/2) / (1/3) > 1.
-    df = pd.DataFrame({"y": [1, 2, 1, 2, 1, 1], "o": [1, 1, 1, 1, 0, 0],
+    # P(O = 1) = 4/6; observed: rating 2 3/4, rating 1 1/4; survey: rating
+    # 2 1/3, rating 1 2/3. So p(2) = 0.75 * (4/6) / (1/3) = 1.5, capped at
+    # 1, and p(1) = 0.25 * (4/6) / (2/3) = 0.25.
+    df = pd.DataFrame({"y": [1, 2, 2, 2, 1, 1], "o": [1, 1, 1, 1, 0, 0],
                        "s": [0, 0, 0, 1, 1, 1]})
     p = feedback.naive_bayes_propensity(df, rating="y", observed="o",
                                         survey="s")
-    assert p.max() == 1.0
+    np.testing.assert_allclose(p[:4], [0.25, 1.0, 1.0, 1.0])
 
 
 def test_position_propensities_paired_by_hand():
