@@ -6,8 +6,10 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``dag`` (causal graphs), ``simulate``
-(data with known truth), ``datasets`` (real data), ``plotting`` (figures).
+``ope`` (off-policy evaluation), ``timeseries`` (Causal Impact),
+``panel`` (difference in differences, synthetic control), ``dag`` (causal
+graphs), ``simulate`` (data with known truth), ``datasets`` (real data),
+``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
@@ -40,6 +42,13 @@ from causal_lib.matching import (
     trim_by_propensity,
 )
 from causal_lib.metalearners import DRLearner, SLearner, TLearner, XLearner
+from causal_lib.panel import (
+    callaway_santanna,
+    did,
+    event_study,
+    group_time_effects,
+    synthetic_control,
+)
 from causal_lib.sensitivity import (
     AdjustedEstimate,
     EValue,
@@ -50,6 +59,7 @@ from causal_lib.sensitivity import (
     risk_ratio_from_mean_difference,
     robustness_value,
 )
+from causal_lib.timeseries import causal_impact
 from causal_lib.uplift import (
     perfect_qini_curve,
     perfect_uplift_curve,
@@ -74,10 +84,15 @@ __all__ = [
     "adjusted_estimate",
     "aipw",
     "balance_table",
+    "callaway_santanna",
+    "causal_impact",
     "causal_precision_at_k",
+    "did",
     "difference_in_means",
     "dml",
     "e_value",
+    "event_study",
+    "group_time_effects",
     "in_top_k",
     "ips_effect",
     "ipw",
@@ -96,6 +111,7 @@ __all__ = [
     "risk_ratio_from_difference",
     "risk_ratio_from_mean_difference",
     "robustness_value",
+    "synthetic_control",
     "trim_by_propensity",
     "uplift_at_n",
     "uplift_at_share",
