@@ -7,10 +7,11 @@ overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
 ``feedback`` (biased feedback: ratings missing not at random, position
-bias), ``ope`` (off-policy evaluation), ``iv`` (instrumental variables),
-``experiments`` (ratio metrics, sequential tests, SRM, interleaving),
-``dag`` (causal graphs), ``simulate``
-(data with known truth), ``datasets`` (real data), ``plotting`` (figures).
+bias), ``ope`` (off-policy evaluation), ``timeseries`` (Causal Impact),
+``panel`` (difference in differences, synthetic control), ``iv``
+(instrumental variables), ``experiments`` (ratio metrics, sequential tests,
+SRM, interleaving), ``dag`` (causal graphs), ``simulate`` (data with known
+truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
@@ -52,6 +53,13 @@ from causal_lib.matching import (
     trim_by_propensity,
 )
 from causal_lib.metalearners import DRLearner, SLearner, TLearner, XLearner
+from causal_lib.panel import (
+    callaway_santanna,
+    did,
+    event_study,
+    group_time_effects,
+    synthetic_control,
+)
 from causal_lib.sensitivity import (
     AdjustedEstimate,
     EValue,
@@ -62,6 +70,7 @@ from causal_lib.sensitivity import (
     risk_ratio_from_mean_difference,
     robustness_value,
 )
+from causal_lib.timeseries import causal_impact
 from causal_lib.uplift import (
     perfect_qini_curve,
     perfect_uplift_curve,
@@ -79,20 +88,25 @@ __all__ = [
     "EValue",
     "EffectEstimate",
     "LinearSEM",
+    "PositivityWarning",
     "SLearner",
     "TLearner",
-    "XLearner",
-    "PositivityWarning",
     "WeakInstrumentWarning",
+    "XLearner",
     "adjusted_estimate",
     "aipw",
     "balance_table",
+    "callaway_santanna",
+    "causal_impact",
     "causal_precision_at_k",
+    "did",
     "difference_in_means",
     "dml",
     "e_value",
+    "event_study",
     "feedback",
     "first_stage_f",
+    "group_time_effects",
     "in_top_k",
     "interleaving_preference",
     "ips_effect",
@@ -115,6 +129,7 @@ __all__ = [
     "robustness_value",
     "sequential_test",
     "srm_test",
+    "synthetic_control",
     "team_draft",
     "trim_by_propensity",
     "tsls",

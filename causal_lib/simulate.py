@@ -1647,3 +1647,335 @@ def _ranked_sessions(rng, catalogue, n_sessions, list_length, boost,
         "popularity": catalogue["popularity"].to_numpy()[row],
         "swap_with": np.repeat(swap_with, list_length),
     })
+
+
+# --- launches over time (chapter 12) ----------------------------------------
+
+#: Names of the control regions of :func:`launch_series`.
+REGIONS = ("south", "east", "west", "centre", "coast", "valley", "lakes",
+           "hills")
+
+
+def launch_series(
+    n_days: int = 120,
+    *,
+    rng: int | np.random.Generator,
+    launch_day: int = 84,
+    n_controls: int = 4,
+    effect: float = 2.0,
+    spillover: float = 0.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""Daily revenue of a region that gets a new recommender, and of
+    regions that do not.
+
+    A shop sells in several regions. On day ``launch_day`` the launch
+    region switches to a new recommender; the other regions keep the old
+    one. All regions ride the same national demand (a weekly cycle and a
+    slow random walk), so their revenues move together.
+
+    Parameters
+    ----------
+    n_days : int
+        Number of days.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced.
+    launch_day : int
+        First day with the new recommender (0-based); days before it form
+        the pre-period.
+    n_controls : int
+        Number of untouched regions, 1 to 8.
+    effect : float
+        Long-run daily effect on revenue, in thousand euros. The effect
+        ramps up as customers discover the new recommendations,
+        :math:`\tau_t = \text{effect}\,(1 - e^{-(t - T_0 + 1)/5})`.
+    spillover : float
+        Share of the effect that also reaches the last control region
+        (shoppers near the border see the new recommender too); 0 keeps
+        every control clean. Its revenue is then contaminated.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``date`` (daily from 2025-01-01), ``revenue`` (the launch region,
+        thousand euros) and one column per control region (``south``,
+        ``east``, ...).
+    truth : Truth
+        Both potential outcomes of the launch region's revenue, one row
+        per day; ``truth.att`` is the mean effect over the post-period
+        (``ate`` averages over all days, ``atc`` is 0).
+
+    Notes
+    -----
+    With demand :math:`d_t = 1.5 \sin(2\pi t / 7) + w_t`, :math:`w_t` a
+    random walk with steps :math:`N(0, 0.3^2)`, control :math:`j` earns
+    :math:`x_{jt} = b_j + c_j d_t + N(0, 0.4^2)` and the launch region
+    :math:`Y_t(0) = 30 + 1.2\, d_t + \mu_t + N(0, 0.4^2)`, where
+    :math:`\mu_t` is a slow local drift (a random walk with steps
+    :math:`N(0, 0.05^2)`): a local level plus a regression on demand,
+    which the controls measure with noise.
+
+    See :ref:`ch-time`.
+
+    Examples
+    --------
+    >>> data, truth = launch_series(rng=0)
+    >>> data.shape
+    (120, 6)
+    >>> round(truth.atc, 6)
+    0.0
+    """
+    rng = _generator(rng)
+    n_days = _checks.check_count(n_days, "n_days", minimum=10,
+                                 limit=_checks.MAX_ROWS)
+    launch_day = _checks.check_count(launch_day, "launch_day", minimum=5,
+                                     maximum=n_days - 1)
+    n_controls = _checks.check_count(n_controls, "n_controls",
+                                     maximum=len(REGIONS))
+    effect = _checks.check_finite(effect, "effect")
+    spillover = _checks.check_finite(spillover, "spillover")
+    t = np.arange(n_days)
+    demand = 1.5 * np.sin(2 * np.pi * t / 7) + np.cumsum(
+        rng.normal(0, 0.3, n_days))
+    base = rng.uniform(15, 40, n_controls)
+    load = rng.uniform(0.6, 1.4, n_controls)
+    controls = base + np.outer(demand, load) + rng.normal(
+        0, 0.4, (n_days, n_controls))
+    drift = np.cumsum(rng.normal(0, 0.05, n_days))
+    y0 = 30 + 1.2 * demand + drift + rng.normal(0, 0.4, n_days)
+    post = (t >= launch_day).astype(np.int64)
+    tau = post * effect * (1 - np.exp(-(t - launch_day + 1) / 5))
+    controls[:, -1] += spillover * tau
+    data = pd.DataFrame(
+        {"date": pd.date_range("2025-01-01", periods=n_days, freq="D"),
+         "revenue": y0 + tau})
+    for j, name in enumerate(REGIONS[:n_controls]):
+        data[name] = controls[:, j]
+    params = {"n_days": n_days, "launch_day": launch_day,
+              "launch_date": data["date"][launch_day],
+              "n_controls": n_controls, "effect": effect,
+              "spillover": spillover}
+    return data, _truth(y0, y0 + tau, post, data.index, params)
+
+
+def rollout_panel(
+    n_regions: int = 60,
+    n_weeks: int = 20,
+    *,
+    rng: int | np.random.Generator,
+    cohorts: dict | None = None,
+    effect: float = 1.0,
+    growth: float = 0.0,
+    pretrend: float = 0.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""Weekly revenue of regions that get a new recommender, some at
+    different times, and of regions that never do.
+
+    Parameters
+    ----------
+    n_regions : int
+        Number of regions.
+    n_weeks : int
+        Number of weeks, numbered 0 to ``n_weeks - 1``.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced.
+    cohorts : dict, optional
+        ``{first week: number of regions}`` for each launch wave; the
+        remaining regions never launch. Default ``{n_weeks // 2:
+        n_regions // 3}``: one wave, a block design.
+    effect : float
+        Effect in the launch week, thousand euros a week.
+    growth : float
+        Added to the effect for every week since the launch, so the
+        effect of a region launched :math:`e` weeks ago is ``effect +
+        growth * e``.
+    pretrend : float
+        Extra revenue growth per week of the regions that will launch,
+        before and after: 0 makes trends parallel.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        One row per region and week: ``region``, ``week``, ``launch_week``
+        (the region's first week with the new recommender; missing if
+        never), ``launched`` (0/1, 1 from the launch week on) and
+        ``revenue`` (thousand euros).
+    truth : Truth
+        Both potential outcomes per row; ``truth.att`` is the mean effect
+        over launched region-weeks.
+
+    Notes
+    -----
+    :math:`Y_{it}(0) = \alpha_i + \lambda_t + \text{pretrend}\cdot t\cdot
+    1[i \text{ launches}] + \varepsilon_{it}` with region effects
+    :math:`\alpha_i \sim N(50, 5^2)`, a common week effect
+    :math:`\lambda_t` (trend, season and shocks) and AR(1) noise within a
+    region (correlation 0.5, standard deviation 1), which is why standard
+    errors must be clustered by region. Regions join the waves in order of
+    :math:`\alpha_i + N(0, 5^2)`, largest first: launched regions earn more
+    than the others, a difference in level that difference in differences
+    removes.
+
+    See :ref:`ch-time`.
+
+    Examples
+    --------
+    >>> data, truth = rollout_panel(rng=0)
+    >>> data.shape
+    (1200, 5)
+    >>> round(truth.att, 6)
+    1.0
+    """
+    rng = _generator(rng)
+    n_regions = _checks.check_count(n_regions, "n_regions", minimum=2,
+                                    limit=10**6)
+    n_weeks = _checks.check_count(n_weeks, "n_weeks", minimum=2,
+                                  limit=10**4)
+    cohorts = _rollout_cohorts(cohorts, n_regions, n_weeks)
+    effect = _checks.check_finite(effect, "effect")
+    growth = _checks.check_finite(growth, "growth")
+    pretrend = _checks.check_finite(pretrend, "pretrend")
+    size = rng.normal(50, 5, n_regions)
+    # Bigger regions go first: launch waves differ from the others in
+    # level (which differences remove), not in trend.
+    order = np.argsort(-(size + rng.normal(0, 5, n_regions)))
+    start = np.full(n_regions, -1)
+    taken = 0
+    for week, count in cohorts.items():
+        start[order[taken:taken + count]] = week
+        taken += count
+    weeks = np.arange(n_weeks)
+    shocks = 0.3 * weeks + np.sin(2 * np.pi * weeks / 13) + rng.normal(
+        0, 0.5, n_weeks)
+    noise = _ar1(rng, n_regions, n_weeks, rho=0.5)
+    ever = (start >= 0)[:, None]
+    y0 = size[:, None] + shocks + noise + pretrend * weeks * ever
+    since = weeks - start[:, None]
+    launched = (ever & (since >= 0)).astype(np.int64)
+    y1 = y0 + effect + growth * np.maximum(since, 0)
+    data = pd.DataFrame({
+        "region": np.repeat([f"R{i:02d}" for i in range(n_regions)], n_weeks),
+        "week": np.tile(weeks, n_regions),
+        "launch_week": pd.array(np.repeat(np.where(start >= 0, start, -1),
+                                          n_weeks), dtype="Int64"),
+        "launched": launched.ravel(),
+    })
+    data.loc[data["launch_week"] < 0, "launch_week"] = pd.NA
+    data["revenue"] = np.where(launched, y1, y0).ravel()
+    params = {"n_regions": n_regions, "n_weeks": n_weeks,
+              "cohorts": dict(cohorts), "effect": effect, "growth": growth,
+              "pretrend": pretrend}
+    return data, _truth(y0.ravel(), y1.ravel(), launched.ravel(),
+                        data.index, params)
+
+
+def _rollout_cohorts(cohorts, n_regions, n_weeks) -> dict:
+    """Check ``{first week: regions}``; the default is one wave."""
+    if cohorts is None:
+        return {n_weeks // 2: max(n_regions // 3, 1)}
+    if not isinstance(cohorts, dict) or not cohorts:
+        raise TypeError(
+            "cohorts must be a non-empty dict {first week: regions}, e.g. "
+            "{8: 10, 12: 10}")
+    checked = {}
+    for week, count in cohorts.items():
+        week = _checks.check_count(week, "a cohort's first week",
+                                   minimum=1, maximum=n_weeks - 1)
+        checked[week] = _checks.check_count(count, "a cohort's size")
+    if sum(checked.values()) > n_regions:
+        raise ValueError(
+            f"the cohorts hold {sum(checked.values())} regions but there "
+            f"are only {n_regions}")
+    return dict(sorted(checked.items()))
+
+
+def _ar1(rng, n_units, n_periods, rho):
+    """Stationary AR(1) noise with unit variance, one series per row."""
+    e = rng.normal(0, 1, (n_units, n_periods))
+    out = np.empty_like(e)
+    out[:, 0] = e[:, 0]
+    for t in range(1, n_periods):
+        out[:, t] = rho * out[:, t - 1] + np.sqrt(1 - rho**2) * e[:, t]
+    return out
+
+
+def synthetic_launch(
+    n_regions: int = 30,
+    n_weeks: int = 40,
+    *,
+    rng: int | np.random.Generator,
+    start: int = 30,
+    effect: float = 3.0,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""One region gets a new recommender; regions follow different
+    trends, so no single region, nor their average, is a fair comparison.
+
+    Parameters
+    ----------
+    n_regions : int
+        Number of regions (the first, ``"launch"``, is treated).
+    n_weeks : int
+        Number of weeks, numbered 0 to ``n_weeks - 1``.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced.
+    start : int
+        The launch week.
+    effect : float
+        Long-run weekly effect on revenue, thousand euros, reached
+        gradually: :math:`\tau_t = \text{effect}\,(1 - 0.5^{t - T_0 + 1})`.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``region``, ``week``, ``launched`` (0/1) and ``revenue``.
+    truth : Truth
+        Both potential outcomes per row; ``truth.att`` is the mean effect
+        over the launch region's post-launch weeks.
+
+    Notes
+    -----
+    A two-factor model, :math:`Y_{it}(0) = 40 + \lambda_i^\top f_t +
+    \varepsilon_{it}` with :math:`\varepsilon_{it} \sim N(0, 0.5^2)`: a
+    common trend and a cycle :math:`f_t`, weighted by region loadings
+    :math:`\lambda_i`, uniform on :math:`[0, 2]^2`. The launch region's
+    loadings are a random convex combination of three other regions'
+    (so a synthetic control can reproduce it), with a trend loading of
+    1.5 to 1.9 against the average region's 1 (so parallel trends fail).
+
+    See :ref:`ch-time`.
+
+    Examples
+    --------
+    >>> data, truth = synthetic_launch(rng=0)
+    >>> data.shape
+    (1200, 4)
+    """
+    rng = _generator(rng)
+    n_regions = _checks.check_count(n_regions, "n_regions", minimum=5,
+                                    limit=10**5)
+    n_weeks = _checks.check_count(n_weeks, "n_weeks", minimum=4,
+                                  limit=10**4)
+    start = _checks.check_count(start, "start", minimum=2,
+                                maximum=n_weeks - 1)
+    effect = _checks.check_finite(effect, "effect")
+    weeks = np.arange(n_weeks)
+    factors = np.column_stack([
+        weeks / 10 + np.cumsum(rng.normal(0, 0.3, n_weeks)),
+        3 * np.sin(2 * np.pi * weeks / 26)])
+    anchors = np.array([[1.9, 1.8], [1.7, 0.2], [1.5, 1.2]])
+    loadings = rng.uniform(0, 2, (n_regions, 2))
+    loadings[1:4] = anchors
+    loadings[0] = rng.dirichlet(np.ones(3)) @ anchors
+    y0 = 40 + loadings @ factors.T + rng.normal(0, 0.5, (n_regions, n_weeks))
+    launched = np.zeros((n_regions, n_weeks), dtype=np.int64)
+    launched[0, start:] = 1
+    tau = launched * effect * (1 - 0.5 ** (weeks - start + 1))
+    names = ["launch"] + [f"R{i:02d}" for i in range(1, n_regions)]
+    data = pd.DataFrame({
+        "region": np.repeat(names, n_weeks),
+        "week": np.tile(weeks, n_regions),
+        "launched": launched.ravel(),
+        "revenue": (y0 + tau).ravel()})
+    params = {"n_regions": n_regions, "n_weeks": n_weeks, "start": start,
+              "effect": effect}
+    return data, _truth(y0.ravel(), (y0 + tau).ravel(), launched.ravel(),
+                        data.index, params)
