@@ -6,15 +6,17 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``dag`` (causal graphs), ``simulate``
-(data with known truth), ``datasets`` (real data), ``plotting`` (figures).
+``ope`` (off-policy evaluation), ``bandits`` (learning policies that log
+their probabilities), ``dag`` (causal graphs), ``simulate`` (data with
+known truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
-probability weighting estimator of an average treatment effect.
+probability weighting estimator of an average treatment effect; the
+bandit policies likewise, e.g. ``causal_lib.bandits.ThompsonSampling``.
 """
 
-from causal_lib import ope
+from causal_lib import bandits, ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -74,6 +76,7 @@ __all__ = [
     "adjusted_estimate",
     "aipw",
     "balance_table",
+    "bandits",
     "causal_precision_at_k",
     "difference_in_means",
     "dml",
