@@ -161,6 +161,9 @@ PINNED = {
         (50, 10), 0.016, 0.0,
         {"affinity": -1.969, "propensity": 0.28907264777036473},
         0.43816437482778076),
+    "described_items": (
+        (1000,), 1.3912711950332213, 1.5019731134920746,
+        {"price": 48.78, "sales": 17.707864020913224}, 0.6298066066996285),
 }
 
 
@@ -277,3 +280,16 @@ def test_described_items_arguments_checked():
         simulate.described_items(100, rng=0, effect=np.nan)
     with pytest.raises(ValueError, match="n must be at least 2"):
         simulate.described_items(1, rng=0)
+
+
+def test_seeded_feedback_loop_is_pinned():
+    logs, truth = simulate.feedback_loop(
+        100, 40, rng=np.random.default_rng(2024), n_rounds=3, k=4,
+        exploration=0.25)
+    assert int(logs["click"].sum()) == 156
+    assert logs["propensity"].sum() == pytest.approx(763.6428571428573,
+                                                     rel=1e-12)
+    assert truth.click_probability[3, 7] == pytest.approx(
+        0.017104138225133365, rel=1e-12)
+    assert logs["item_id"].iloc[-5:].tolist() == [22, 1, 23, 34, 14]
+    assert int(truth.items["new_provider"].sum()) == 12
