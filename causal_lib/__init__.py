@@ -6,17 +6,22 @@ Modules: ``estimators`` (effects), ``matching`` (matching, balance and
 overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
-``ope`` (off-policy evaluation), ``bandits`` (learning policies that log
-their probabilities), ``dag`` (causal graphs), ``simulate`` (data with
-known truth), ``datasets`` (real data), ``plotting`` (figures).
+``feedback`` (biased feedback: ratings missing not at random, position
+bias), ``ope`` (off-policy evaluation), ``bandits`` (learning policies that
+log their probabilities), ``timeseries`` (Causal Impact), ``panel``
+(difference in differences, synthetic control), ``iv`` (instrumental
+variables), ``experiments`` (ratio metrics, sequential tests, SRM,
+interleaving), ``dag`` (causal graphs), ``simulate`` (data with known
+truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
-probability weighting estimator of an average treatment effect; the
-bandit policies likewise, e.g. ``causal_lib.bandits.ThompsonSampling``.
+probability weighting estimator of an average treatment effect; so are
+the biased-feedback metrics, e.g. ``causal_lib.feedback.mse``, and the
+bandit policies, e.g. ``causal_lib.bandits.ThompsonSampling``.
 """
 
-from causal_lib import bandits, ope
+from causal_lib import bandits, feedback, ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -27,6 +32,13 @@ from causal_lib.evaluation import (
     precision_at_k,
     uplift_at_n,
 )
+from causal_lib.experiments import (
+    interleaving_preference,
+    ratio_metric,
+    sequential_test,
+    srm_test,
+    team_draft,
+)
 from causal_lib.estimators import (
     PositivityWarning,
     aipw,
@@ -35,6 +47,7 @@ from causal_lib.estimators import (
     propensity_score,
     regression_adjustment,
 )
+from causal_lib.iv import WeakInstrumentWarning, first_stage_f, tsls, wald
 from causal_lib.matching import (
     balance_table,
     match,
@@ -42,6 +55,13 @@ from causal_lib.matching import (
     trim_by_propensity,
 )
 from causal_lib.metalearners import DRLearner, SLearner, TLearner, XLearner
+from causal_lib.panel import (
+    callaway_santanna,
+    did,
+    event_study,
+    group_time_effects,
+    synthetic_control,
+)
 from causal_lib.sensitivity import (
     AdjustedEstimate,
     EValue,
@@ -52,6 +72,7 @@ from causal_lib.sensitivity import (
     risk_ratio_from_mean_difference,
     robustness_value,
 )
+from causal_lib.timeseries import causal_impact
 from causal_lib.uplift import (
     perfect_qini_curve,
     perfect_uplift_curve,
@@ -69,19 +90,28 @@ __all__ = [
     "EValue",
     "EffectEstimate",
     "LinearSEM",
+    "PositivityWarning",
     "SLearner",
     "TLearner",
+    "WeakInstrumentWarning",
     "XLearner",
-    "PositivityWarning",
     "adjusted_estimate",
     "aipw",
     "balance_table",
     "bandits",
+    "callaway_santanna",
+    "causal_impact",
     "causal_precision_at_k",
+    "did",
     "difference_in_means",
     "dml",
     "e_value",
+    "event_study",
+    "feedback",
+    "first_stage_f",
+    "group_time_effects",
     "in_top_k",
+    "interleaving_preference",
     "ips_effect",
     "ipw",
     "match",
@@ -95,14 +125,21 @@ __all__ = [
     "propensity_score",
     "qini_auc",
     "qini_curve",
+    "ratio_metric",
     "regression_adjustment",
     "risk_ratio_from_difference",
     "risk_ratio_from_mean_difference",
     "robustness_value",
+    "sequential_test",
+    "srm_test",
+    "synthetic_control",
+    "team_draft",
     "trim_by_propensity",
+    "tsls",
     "uplift_at_n",
     "uplift_at_share",
     "uplift_auc",
     "uplift_curve",
+    "wald",
 ]
 __version__ = "0.1.0"

@@ -494,3 +494,29 @@ def numeric_array(df: pd.DataFrame, column: str, role: str) -> np.ndarray:
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
         return series.to_numpy()
     return numeric_column(df, column, role)
+
+
+# --- instruments (added for iv) ------------------------------------------
+
+#: A first-stage F statistic below this triggers a
+#: :class:`WeakInstrumentWarning` (the Staiger--Stock rule of thumb).
+WEAK_INSTRUMENT_F = 10.0
+
+
+class WeakInstrumentWarning(UserWarning):
+    """The instrument(s) move the treatment too little for reliable IV."""
+
+
+def warn_weak_instrument(f_stat: float, what: str) -> None:
+    """Warn, with the F statistic, when ``f_stat`` is below the rule of
+    thumb; ``what`` names the instrument(s) and the treatment."""
+    if f_stat < WEAK_INSTRUMENT_F:
+        warnings.warn(
+            f"weak instrument: the first-stage F statistic of {what} is "
+            f"{f_stat:.2f}, below {WEAK_INSTRUMENT_F:g}; the IV estimate "
+            "is then biased towards the confounded comparison and its "
+            "interval can badly under-cover. Look for a stronger "
+            "instrument (or use weak-instrument-robust inference).",
+            WeakInstrumentWarning,
+            stacklevel=_caller_level(),
+        )

@@ -62,8 +62,9 @@ which needs every action's target probability and prediction in each
 context, not the one row per decision used here. DR with optimistic
 shrinkage (Su et al., 2020) needs only :math:`w_i`.
 
-Chapter 11 (planned) will teach these estimators on the Open Bandit
-Dataset (:func:`causal_lib.datasets.load_open_bandit`).
+See :ref:`ch-ope`, which teaches these estimators on simulated logs
+(:func:`causal_lib.simulate.policy_logs`) and on the Open Bandit Dataset
+(:func:`causal_lib.datasets.load_open_bandit`).
 
 Logs collected by a policy that learned as it went (a bandit,
 :mod:`causal_lib.bandits`) have propensities that depend on the history.
@@ -318,7 +319,7 @@ def ipw(
     Bandit Dataset and Pipeline: towards realistic and reproducible
     off-policy evaluation. *NeurIPS Datasets and Benchmarks*.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -397,7 +398,7 @@ def snipw(
     Hesterberg, T. (1995). Weighted average importance sampling and
     defensive mixture distributions. *Technometrics* 37(2), 185--194.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -484,7 +485,7 @@ def dm(
     Dudik, M., Langford, J. and Li, L. (2011). Doubly robust policy
     evaluation and learning. *ICML*, 1097--1104.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -552,18 +553,20 @@ def dr(
     over :math:`\sqrt n`. It is unbiased if the logging propensities are
     right (the correction then removes the model's bias exactly, in
     expectation) *or* the reward model is right (the correction then has
-    mean zero): doubly robust. With a good model the residuals are small,
-    so its variance is usually far below that of :func:`ipw`. Like IPW it
-    needs common support: the correction sees only actions the logger
-    takes. The interval treats the model as fixed; fit it on other data
-    (or cross-fit) for the interval to be honest.
+    mean zero): doubly robust. A good model removes from the variance
+    of :func:`ipw` the part that the model predicts, but not the noise of
+    the reward around its mean: a large gain for predictable rewards, a
+    small one for rare 0/1 clicks. Like IPW it needs common support: the
+    correction sees only actions the logger takes. The interval treats
+    the model as fixed; fit it on other data (or cross-fit) for the
+    interval to be honest.
 
     References
     ----------
     Dudik, M., Langford, J. and Li, L. (2011). Doubly robust policy
     evaluation and learning. *ICML*, 1097--1104.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------
@@ -669,7 +672,7 @@ def dr_shrinkage(
     Doubly robust off-policy evaluation with shrinkage. *ICML*,
     9167--9176.
 
-    Chapter 11 (planned) will teach it.
+    See :ref:`ch-ope`.
 
     Examples
     --------

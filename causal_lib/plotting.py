@@ -681,3 +681,238 @@ def _bend(parent, child, pos, half, scale) -> float:
         if hits == 0:
             break
     return best
+
+
+# --- launches over time (chapter 12) ----------------------------------------
+
+def _band(ax, x, low, high, color, label=None) -> None:
+    ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0, label=label)
+
+
+def plot_causal_impact(result, *, truth=None, axes=None,
+                       ylabel: str = "outcome", xlabel: str = "time"):
+    r"""The three panels of a Causal Impact analysis.
+
+    Top: the observed series and the model's prediction (one step ahead
+    before the intervention, the counterfactual forecast after it) with
+    its interval. Middle: the pointwise effect. Bottom: the cumulative
+    effect over the post-period. A dashed line marks the start.
+
+    Parameters
+    ----------
+    result : causal_lib.timeseries.CausalImpactResult
+        What :func:`causal_lib.timeseries.causal_impact` returned.
+    truth : array-like, optional
+        The true pointwise effect, one value per row of ``result.path``
+        (0 before the intervention), drawn in the truth colour in the
+        middle and bottom panels.
+    axes : sequence of three matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    ylabel, xlabel : str
+        Labels of the outcome, with units, and of the time axis. Dates on
+        the time axis are labelled concisely.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+
+    See :ref:`ch-time`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from causal_lib.timeseries import causal_impact
+    >>> rng = np.random.default_rng(1)
+    >>> x = 10 + np.cumsum(rng.normal(size=40))
+    >>> df = pd.DataFrame({"y": 2 * x + rng.normal(size=40), "x": x})
+    >>> res = causal_impact(df, outcome="y", controls=["x"],
+    ...                     pre_period=(0, 29), post_period=(30, 39))
+    >>> axes = plot_causal_impact(res)
+    >>> len(axes)
+    3
+    >>> plt.close("all")
+    """
+    path = result.path
+    if axes is None:
+        _, axes = plt.subplots(3, 1, figsize=(7.5, 7.5), sharex=True)
+    axes = np.asarray(axes)
+    x = path.index
+    post = (path["period"] == "post").to_numpy()
+    level = round(100 * (1 - result.alpha))
+    top, middle, bottom = axes
+    top.plot(x, path["observed"], color=PALETTE["black"], lw=1.2,
+             label="observed")
+    top.plot(x, path["predicted"], color=PALETTE["blue"], ls="--", lw=1.2,
+             label="prediction without the launch")
+    _band(top, x, path["predicted_low"], path["predicted_high"],
+          PALETTE["blue"], f"{level}% interval")
+    middle.plot(x, path["effect"], color=PALETTE["blue"], ls="--", lw=1.2,
+                label="estimated effect")
+    _band(middle, x, path["effect_low"], path["effect_high"],
+          PALETTE["blue"])
+    bottom.plot(x[post], path["cumulative"][post], color=PALETTE["blue"],
+                ls="--", lw=1.2, label="estimated cumulative effect")
+    _band(bottom, x[post], path["cumulative_low"][post],
+          path["cumulative_high"][post], PALETTE["blue"])
+    if truth is not None:
+        truth = np.asarray(truth, dtype=float)
+        if truth.shape != (len(path),):
+            raise ValueError(
+                f"truth must hold one value per row of result.path "
+                f"({len(path)}), got shape {truth.shape}")
+        middle.plot(x, truth, color=TRUTH_COLOR, lw=1.5,
+                    label="true effect")
+        bottom.plot(x[post], np.cumsum(truth[post]), color=TRUTH_COLOR,
+                    lw=1.5, label="true cumulative effect")
+    start = x[post][0]
+    for ax, label in zip(axes, (ylabel, "pointwise effect",
+                                "cumulative effect")):
+        ax.axvline(start, color=PALETTE["black"], ls=":", lw=1)
+        ax.set_ylabel(label)
+        ax.legend(loc="upper left", fontsize=9)
+    top.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=9,
+               ncols=3)
+    for ax in (middle, bottom):
+        ax.axhline(0, color="0.3", lw=0.8)
+    _steady_limits(path, top, middle)
+    _time_axis(bottom, x, xlabel)
+    return axes
+
+
+def _steady_limits(path, top, middle) -> None:
+    """Keep the first predictions, whose intervals are huge while the
+    filter learns the level and the coefficients, out of the y-range."""
+    width = path["predicted_high"] - path["predicted_low"]
+    steady = (width <= 3 * width.median()).to_numpy()
+    for ax, low, high, also in (
+            (top, "predicted_low", "predicted_high", path["observed"]),
+            (middle, "effect_low", "effect_high", np.zeros(1))):
+        lo = min(path[low][steady].min(), np.min(also))
+        hi = max(path[high][steady].max(), np.max(also))
+        pad = 0.08 * (hi - lo)
+        ax.set_ylim(lo - pad, hi + pad)
+
+
+def _time_axis(ax, x, xlabel: str) -> None:
+    """Concise date labels for dates, whole numbers for periods."""
+    import matplotlib.dates as mdates
+    import pandas as pd
+    from matplotlib.ticker import MaxNLocator
+
+    if isinstance(x, pd.DatetimeIndex):
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    elif pd.api.types.is_integer_dtype(x):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+
+
+def plot_event_study(table, *, truth=None, ax: plt.Axes | None = None,
+                     ylabel: str = "effect",
+                     xlabel: str = "periods since the start"):
+    r"""Event-study coefficients with their intervals, by relative period.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`causal_lib.panel.event_study` returned.
+    truth : pandas.Series or dict, optional
+        The true effect by relative period, drawn in the truth colour.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    ylabel, xlabel : str
+        Axis labels, with units.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    See :ref:`ch-time`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"estimate": [0.1, 0.0, 1.0],
+    ...                       "ci_low": [-0.2, np.nan, 0.6],
+    ...                       "ci_high": [0.4, np.nan, 1.4]},
+    ...                      index=[-2, -1, 0])
+    >>> ax = plot_event_study(table, truth={-2: 0, -1: 0, 0: 1})
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    k = table.index.to_numpy()
+    est = table["estimate"].to_numpy()
+    err = np.vstack([est - table["ci_low"], table["ci_high"] - est])
+    ax.errorbar(k, est, yerr=np.nan_to_num(err), fmt="o",
+                color=PALETTE["blue"], capsize=3,
+                label="estimate and interval")
+    if truth is not None:
+        truth = _series(truth)
+        ax.plot(truth.index, truth.to_numpy(), "D", color=TRUTH_COLOR,
+                ms=5, label="true effect")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(-0.5, color=PALETTE["black"], ls=":", lw=1)
+    _time_axis(ax, table.index, xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def _series(values):
+    """A dict or Series as a Series (for the truth arguments)."""
+    import pandas as pd
+
+    return values if isinstance(values, pd.Series) else pd.Series(values)
+
+
+def plot_synthetic_control(result, *, truth=None, axes=None,
+                           ylabel: str = "outcome", xlabel: str = "period"):
+    r"""Treated unit against its synthetic control, and the gap against
+    the placebo gaps.
+
+    Parameters
+    ----------
+    result : causal_lib.panel.SyntheticControlResult
+        What :func:`causal_lib.panel.synthetic_control` returned.
+    truth : pandas.Series, optional
+        The true effect by period, drawn on the gap panel.
+    axes : sequence of two matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    ylabel, xlabel : str
+        Labels of the outcome, with units, and of the periods.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+
+    See :ref:`ch-time`.
+    """
+    path = result.path
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    left, right = np.asarray(axes)
+    left.plot(path.index, path["treated"], color=PALETTE["black"],
+              label="treated unit")
+    left.plot(path.index, path["synthetic"], color=PALETTE["blue"],
+              ls="--", label="synthetic control")
+    if result.gaps is not None:  # the first column is the treated unit
+        placebo = result.gaps.iloc[:, 1:]
+        for i, c in enumerate(placebo.columns):
+            right.plot(placebo.index, placebo[c], color="0.75", lw=0.8,
+                       label="placebo units" if i == 0 else None)
+    right.plot(path.index, path["gap"], color=PALETTE["black"], lw=1.8,
+               label="treated unit")
+    if truth is not None:
+        truth = _series(truth)
+        right.plot(truth.index, truth.to_numpy(), color=TRUTH_COLOR,
+                   lw=1.5, ls="--", label="true effect")
+    start = path.index[(path["period"] == "post").to_numpy()][0]
+    for ax, label in ((left, ylabel), (right, "gap: treated - synthetic")):
+        ax.axvline(start, color=PALETTE["black"], ls=":", lw=1)
+        ax.set_ylabel(label)
+        ax.legend(loc="upper left", fontsize=9)
+        _time_axis(ax, path.index, xlabel)
+    right.axhline(0, color="0.3", lw=0.8)
+    return np.asarray(axes)

@@ -200,6 +200,132 @@ def test_too_many_rows_names_n():
         simulate.ab_test(2**70, rng=0)
 
 
+# --- policy_logs: logs of an exploring recommender (chapter 11) -------------
+
+def test_policy_logs_columns_are_the_truth_s_policies():
+    logs, truth = simulate.policy_logs(5_000, rng=0)
+    assert list(logs.columns) == ["user_id", "taste", "item_id", "style",
+                                  "click", "propensity", "target"]
+    u, a = logs["user_id"].to_numpy(), logs["item_id"].to_numpy()
+    np.testing.assert_array_equal(logs["propensity"], truth.logging[u, a])
+    np.testing.assert_array_equal(logs["target"], truth.target[u, a])
+    for policy in (truth.logging, truth.target):
+        np.testing.assert_allclose(policy.sum(axis=1), 1.0, atol=1e-12)
+    assert truth.value == truth.value_of(truth.target)
+    assert truth.logging_value == truth.value_of(truth.logging)
+    # Epsilon-greedy: one item at 1 - eps + eps/K, the others at eps/K.
+    assert sorted(np.unique(truth.logging.round(12))) == [0.01, 0.81]
+    assert set(logs["click"].unique()) <= {0, 1}
+
+
+def test_policy_logs_clicks_have_the_truth_s_rates():
+    logs, truth = simulate.policy_logs(200_000, rng=1)
+    rate = truth.click_rate[logs["user_id"], logs["item_id"]]
+    se = np.sqrt((rate * (1 - rate)).sum()) / len(logs)
+    assert abs(logs["click"].mean() - rate.mean()) < 4 * se
+    # On-policy: the mean click estimates the logging policy's value.
+    se_mean = logs["click"].std() / np.sqrt(len(logs))
+    assert abs(logs["click"].mean() - truth.logging_value) < 4 * se_mean
+    # Visits are uniform over users, exploration has probability 0.2.
+    explored = logs["propensity"] < 0.5
+    share = 0.2 * 19 / 20
+    assert abs(explored.mean() - share) < 4 * np.sqrt(share / len(logs))
+
+
+def test_policy_logs_same_seed_same_shop():
+    _, a = simulate.policy_logs(100, rng=3)
+    logs_b, b = simulate.policy_logs(500, rng=3, epsilon=0.5, sharpness=1.0)
+    np.testing.assert_array_equal(a.click_rate, b.click_rate)
+    assert not np.array_equal(a.logging, b.logging)
+    assert a.params["epsilon"] == 0.2 and b.params["epsilon"] == 0.5
+    logs_c, _ = simulate.policy_logs(500, rng=np.random.default_rng(3),
+                                     epsilon=0.5, sharpness=1.0)
+    pd.testing.assert_frame_equal(logs_b, logs_c)
+    _, d = simulate.policy_logs(100, rng=4)
+    assert not np.array_equal(a.click_rate, d.click_rate)
+
+
+def test_policy_logs_extremes_of_epsilon_and_sharpness():
+    logs, truth = simulate.policy_logs(1_000, rng=5, epsilon=0.0,
+                                       sharpness=0.0)
+    assert (logs["propensity"] == 1.0).all()  # never explores
+    np.testing.assert_allclose(truth.target, 1 / 20)  # uniform target
+    assert truth.value == pytest.approx(truth.click_rate.mean(), rel=1e-12)
+    _, uniform = simulate.policy_logs(10, rng=5, epsilon=1.0)
+    np.testing.assert_allclose(uniform.logging, 1 / 20)
+
+
+def test_policy_logs_additive_model_misses_only_the_interaction():
+    # The docstring's claim: the click log-odds are exactly linear in the
+    # item dummies, the item dummies times taste, and taste squared.
+    logs, truth = simulate.policy_logs(5_000, rng=6, n_users=50,
+                                       n_items=5)
+    taste = logs.groupby("user_id")["taste"].first()
+    assert taste.index.tolist() == list(range(50))  # all users visited
+    q = truth.click_rate
+    logit = np.log(q / (1 - q)).ravel()
+    t, items = np.repeat(taste.to_numpy(), 5), np.tile(np.eye(5), (50, 1))
+    right = np.column_stack([items, items * t[:, None], t**2])
+    wrong = np.column_stack([items, t, t**2])
+    for design, fits in [(right, True), (wrong, False)]:
+        coef = np.linalg.lstsq(design, logit, rcond=None)[0]
+        gap = np.abs(design @ coef - logit).max()
+        assert (gap < 1e-9) if fits else (gap > 1)
+
+
+def test_policy_truth_value_of_checks_the_policy():
+    _, truth = simulate.policy_logs(10, rng=0)
+    with pytest.raises(ValueError, match=r"shape \(1000, 20\)"):
+        truth.value_of(np.full((10, 20), 0.05))
+    with pytest.raises(ValueError, match="row 3 sums to 2"):
+        bad = np.full((1000, 20), 0.05)
+        bad[3] *= 2
+        truth.value_of(bad)
+    with pytest.raises(ValueError, match="outside"):
+        truth.value_of(np.full((1000, 20), -0.05))
+    with pytest.raises(ValueError, match="missing"):
+        truth.value_of(np.full((1000, 20), np.nan))
+    # A point mass on each user's best item gives the best possible value.
+    best = np.eye(20)[truth.click_rate.argmax(axis=1)]
+    assert truth.value_of(best) == pytest.approx(
+        truth.click_rate.max(axis=1).mean(), rel=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        truth.click_rate[0, 0] = 1.0
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n": 1}, ValueError, "n must be at least 2"),
+    ({"n_users": 1}, ValueError, "n_users must be at least 2"),
+    ({"n_items": 1}, ValueError, "n_items must be at least 2"),
+    ({"n_items": 2.0}, TypeError, "n_items must be an integer"),
+    ({"epsilon": 1.5}, ValueError, r"epsilon must lie in \[0, 1\]"),
+    ({"epsilon": np.nan}, ValueError, "epsilon must be finite"),
+    ({"sharpness": -1.0}, ValueError, "sharpness must be at least 0"),
+    ({"sharpness": np.inf}, ValueError, "sharpness must be finite"),
+    ({"sharpness": "high"}, TypeError, "sharpness must be a number"),
+    ({"rng": None}, TypeError, "rng must be a seed"),
+])
+def test_policy_logs_rejects_bad_arguments(kwargs, error, match):
+    kwargs = {"n": 10, "rng": 0, **kwargs}
+    with pytest.raises(error, match=match):
+        simulate.policy_logs(**kwargs)
+
+
+PINNED_POLICY = {"value": 0.08156314395358391,
+                 "logging": 0.05425474449286497, "clicks": 58,
+                 "last_user": 879, "last_item": 13}
+
+
+def test_seeded_policy_logs_is_pinned():
+    logs, truth = simulate.policy_logs(1_000, rng=np.random.default_rng(2024))
+    assert truth.value == pytest.approx(PINNED_POLICY["value"], rel=1e-12)
+    assert truth.logging_value == pytest.approx(PINNED_POLICY["logging"],
+                                                rel=1e-12)
+    assert int(logs["click"].sum()) == PINNED_POLICY["clicks"]
+    assert logs["user_id"].iloc[-1] == PINNED_POLICY["last_user"]
+    assert logs["item_id"].iloc[-1] == PINNED_POLICY["last_item"]
+
+
 # --- chapter 14: feedback_loop and described_items ---------------------------
 
 def test_feedback_loop_logs_every_grid_and_its_propensity():
