@@ -7,19 +7,21 @@ overlap), ``dml`` (double machine learning), ``sensitivity`` (unobserved
 confounding), ``uplift`` (uplift metrics), ``metalearners`` (CATE
 learners), ``evaluation`` (offline causal evaluation of recommenders),
 ``feedback`` (biased feedback: ratings missing not at random, position
-bias), ``ope`` (off-policy evaluation), ``timeseries`` (Causal Impact),
-``panel`` (difference in differences, synthetic control), ``iv``
-(instrumental variables), ``experiments`` (ratio metrics, sequential tests,
-SRM, interleaving), ``dag`` (causal graphs), ``simulate`` (data with known
+bias), ``ope`` (off-policy evaluation), ``bandits`` (learning policies that
+log their probabilities), ``timeseries`` (Causal Impact), ``panel``
+(difference in differences, synthetic control), ``iv`` (instrumental
+variables), ``experiments`` (ratio metrics, sequential tests, SRM,
+interleaving), ``dag`` (causal graphs), ``simulate`` (data with known
 truth), ``datasets`` (real data), ``plotting`` (figures).
 
 The off-policy estimators are used through their module, e.g.
 ``causal_lib.ope.ipw``, because ``causal_lib.ipw`` is the inverse
 probability weighting estimator of an average treatment effect; so are
-the biased-feedback metrics, e.g. ``causal_lib.feedback.mse``.
+the biased-feedback metrics, e.g. ``causal_lib.feedback.mse``, and the
+bandit policies, e.g. ``causal_lib.bandits.ThompsonSampling``.
 """
 
-from causal_lib import feedback, ope
+from causal_lib import bandits, feedback, ope
 from causal_lib.dag import DAG, LinearSEM
 from causal_lib.dml import dml, partialling_out
 from causal_lib.estimate import EffectEstimate
@@ -96,6 +98,7 @@ __all__ = [
     "adjusted_estimate",
     "aipw",
     "balance_table",
+    "bandits",
     "callaway_santanna",
     "causal_impact",
     "causal_precision_at_k",

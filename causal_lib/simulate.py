@@ -1979,3 +1979,354 @@ def synthetic_launch(
               "effect": effect}
     return data, _truth(y0.ravel(), (y0 + tau).ravel(), launched.ravel(),
                         data.index, params)
+
+
+# --- chapter 14: a recommender retrained on its own logs ---------------------
+
+@dataclass(frozen=True)
+class LoopTruth:
+    r"""The world of :func:`feedback_loop`.
+
+    Attributes
+    ----------
+    click_probability : numpy.ndarray, shape (n_users, n_items)
+        :math:`p_{ui}`, the true probability that user :math:`u` clicks
+        item :math:`i` when it is shown; hidden from the platform.
+    user_features : pandas.DataFrame
+        ``x0`` ... ``x{d-1}``, what the platform knows about each user (the
+        recommender's inputs), one row per ``user_id``.
+    items : pandas.DataFrame
+        One row per ``item_id``: ``provider``, ``new_provider`` (True for
+        providers that joined after the launch week; known to the
+        platform) and ``merit``, the item's mean click probability over
+        all users (hidden).
+    params : dict
+        The parameters the world and the loop were drawn with.
+    """
+
+    click_probability: np.ndarray = field(repr=False)
+    user_features: pd.DataFrame = field(repr=False)
+    items: pd.DataFrame = field(repr=False)
+    params: dict = field(default_factory=dict)
+
+
+def feedback_loop(
+    n_users: int = 1_000,
+    n_items: int = 200,
+    *,
+    rng: int | np.random.Generator,
+    n_rounds: int = 30,
+    k: int = 5,
+    exploration: float = 0.0,
+    n_providers: int = 20,
+    new_share: float = 0.3,
+    n_features: int = 3,
+) -> tuple[pd.DataFrame, LoopTruth]:
+    r"""A recommender retrained every week on the logs it produced.
+
+    A shop shows each user a grid of ``k`` items every week (round).
+    After the launch week, whose grids were drawn at random from the
+    catalogue of the established providers, the recommender is retrained
+    each week on *all* its logs so far and shows each user the ``k`` items
+    it predicts they are most likely to click. With ``exploration`` above
+    0, a randomised slice of users (that share, drawn afresh each week)
+    sees ``k`` items drawn uniformly from the whole catalogue instead.
+    Every shown item is logged with the probability that it would be
+    shown to that user that week.
+
+    Parameters
+    ----------
+    n_users, n_items : int
+        Size of the shop.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced.
+    n_rounds : int
+        Weeks after the launch week.
+    k : int
+        Items per grid (all of them are seen).
+    exploration : float
+        Share of users in the randomised slice each week, in [0, 1).
+    n_providers : int
+        Number of providers; items are dealt to them in turn.
+    new_share : float
+        Share of providers that are new: their items did not exist in the
+        launch week.
+    n_features : int
+        Number of user features :math:`d`.
+
+    Returns
+    -------
+    logs : pandas.DataFrame
+        One row per shown item: ``round`` (0 is the launch week),
+        ``user_id``, ``item_id``, ``position`` (1 to ``k``),
+        ``explore`` (1 if the grid was random), ``propensity`` (the
+        probability that this item was shown to this user that week) and
+        ``click`` (0/1).
+    truth : LoopTruth
+        The click probabilities, user features and items.
+
+    Notes
+    -----
+    Users have features :math:`x_u \sim N(0, I_d)`; items have a quality
+    :math:`b_i \sim N(0, 0.3^2)` and a profile
+    :math:`\phi_i \sim N(0, I_d)`, drawn the same way for new and
+    established providers, so the two have equal merit in expectation.
+    Clicks are independent Bernoulli draws with
+
+    .. math::
+
+        p_{ui} = \mathrm{expit}(-2.5 + b_i + x_u^\top \phi_i).
+
+    The recommender fits, for each item, a ridge regression (penalty 5)
+    of the click on :math:`z_u = (1, x_u)` over the weeks in which the
+    item was shown, shrunk towards 0, and ranks items by
+    :math:`z_u^\top \hat\theta_i`; ties, such as between items never
+    shown, are broken by a fixed random order of the items. It learns
+    only about items it shows, so an item never shown keeps the score 0.
+    A grid is the top ``k`` unless the user is in the slice, so
+
+    .. math::
+
+        P(\text{item } i \text{ shown to } u \text{ in week } t)
+        = \varepsilon \frac{k}{n_{\text{items}}}
+          + (1 - \varepsilon)\, 1\{i \in \mathrm{top}_k(u, t)\},
+
+    the logged ``propensity`` (:math:`\varepsilon` is ``exploration``;
+    in the launch week, :math:`k` over the number of established items).
+
+    References
+    ----------
+    Chaney, A. J. B., Stewart, B. M. and Engelhardt, B. E. (2018). How
+    algorithmic confounding in recommendation systems increases
+    homogeneity and decreases utility. *RecSys '18*, 224--232.
+
+    See :ref:`ch-loop`.
+
+    Examples
+    --------
+    >>> logs, truth = feedback_loop(100, 40, rng=0, n_rounds=3, k=4)
+    >>> sorted(logs["round"].unique().tolist())
+    [0, 1, 2, 3]
+    >>> logs.groupby("round").size().tolist()  # every user, k items
+    [400, 400, 400, 400]
+    >>> truth.click_probability.shape
+    (100, 40)
+    """
+    rng = _generator(rng)
+    n_users = _checks.check_count(n_users, "n_users", minimum=2,
+                                  limit=_checks.MAX_ROWS)
+    n_items = _checks.check_count(n_items, "n_items", minimum=2,
+                                  limit=_checks.MAX_ROWS)
+    n_rounds = _checks.check_count(n_rounds, "n_rounds", minimum=0)
+    k = _checks.check_count(k, "k", maximum=n_items - 1)
+    n_providers = _checks.check_count(n_providers, "n_providers",
+                                      maximum=n_items)
+    n_features = _checks.check_count(n_features, "n_features")
+    exploration = _checks.check_probability(exploration, "exploration",
+                                            open_high=True)
+    new_share = _checks.check_probability(new_share, "new_share",
+                                          open_high=True)
+    truth = _loop_world(rng, n_users, n_items, n_features, n_providers,
+                        new_share)
+    established = np.flatnonzero(~truth.items["new_provider"].to_numpy())
+    if len(established) < k:
+        raise ValueError(
+            f"only {len(established)} items belong to established "
+            f"providers, fewer than k = {k}: lower new_share"
+        )
+    params = {"n_users": n_users, "n_items": n_items, "n_rounds": n_rounds,
+              "k": k, "exploration": exploration,
+              "n_providers": n_providers, "new_share": new_share,
+              "n_features": n_features}
+    logs = _run_loop(rng, truth, established, n_rounds, k, exploration)
+    return logs, LoopTruth(truth.click_probability, truth.user_features,
+                           truth.items, params)
+
+
+def _loop_world(rng, n_users, n_items, n_features, n_providers,
+                new_share) -> LoopTruth:
+    """Users, items and click probabilities of :func:`feedback_loop`."""
+    x = rng.standard_normal((n_users, n_features))
+    quality = rng.normal(0.0, 0.3, size=n_items)
+    profile = rng.standard_normal((n_items, n_features)) * 0.6
+    p = _expit(-3.0 + quality + x @ profile.T)
+    new = rng.permutation(n_providers) < round(new_share * n_providers)
+    provider = np.arange(n_items) % n_providers
+    items = pd.DataFrame({"item_id": np.arange(n_items),
+                          "provider": provider,
+                          "new_provider": new[provider],
+                          "merit": p.mean(axis=0)})
+    features = pd.DataFrame(x, columns=[f"x{j}" for j in range(n_features)])
+    return LoopTruth(p, features, items)
+
+
+def _run_loop(rng, truth, established, n_rounds, k, exploration):
+    """The launch week and ``n_rounds`` retrained weeks, as logs."""
+    p = truth.click_probability
+    n_users, n_items = p.shape
+    z = np.column_stack([np.ones(n_users), truth.user_features.to_numpy()])
+    gram = np.repeat(5.0 * np.eye(z.shape[1])[None], n_items, axis=0)
+    moment = np.zeros((n_items, z.shape[1]))
+    tie_break = rng.permutation(n_items) * 1e-9
+    frames = []
+    for week in range(n_rounds + 1):
+        if week == 0:
+            keys = rng.random((n_users, len(established)))
+            grids = established[np.argsort(keys, axis=1)[:, :k]]
+            explore = np.ones(n_users, dtype=bool)
+            top = np.zeros((n_users, n_items), dtype=bool)
+            share = k / len(established)
+        else:
+            theta = np.linalg.solve(gram, moment[..., None])[..., 0]
+            scores = z @ theta.T + tie_break
+            grids = np.argsort(-scores, axis=1)[:, :k]
+            top = np.zeros((n_users, n_items), dtype=bool)
+            np.put_along_axis(top, grids, True, axis=1)
+            explore = rng.random(n_users) < exploration
+            keys = rng.random((int(explore.sum()), n_items))
+            grids[explore] = np.argsort(keys, axis=1)[:, :k]
+            share = k / n_items
+        users = np.repeat(np.arange(n_users), k)
+        items = grids.ravel()
+        eps = 1.0 if week == 0 else exploration
+        clicks = (rng.random(len(items)) < p[users, items]).astype(np.int64)
+        np.add.at(gram, items, z[users, :, None] * z[users, None, :])
+        np.add.at(moment, items, z[users] * clicks[:, None])
+        frames.append(pd.DataFrame({
+            "round": week, "user_id": users, "item_id": items,
+            "position": np.tile(np.arange(1, k + 1), n_users),
+            "explore": np.repeat(explore, k).astype(np.int64),
+            "propensity": eps * share + (1 - eps) * top[users, items],
+            "click": clicks}))
+    return pd.concat(frames, ignore_index=True)
+
+
+#: Words of the item descriptions of :func:`described_items`, by topic;
+#: ``"common"`` words appear in any description.
+VOCABULARY = {
+    "outdoor": ("tent", "hiking", "trail", "waterproof", "camping",
+                "backpack", "lantern", "rugged", "summit", "weatherproof",
+                "compass", "thermal"),
+    "kitchen": ("pan", "knife", "nonstick", "oven", "recipe", "chef",
+                "baking", "skillet", "spatula", "dishwasher", "cutting",
+                "kettle"),
+    "kids": ("toy", "kids", "colourful", "puzzle", "playful", "toddler",
+             "learning", "building", "crayons", "plush", "game", "school"),
+    "premium": ("luxury", "handcrafted", "leather", "elegant", "gift",
+                "premium", "artisan", "signature", "walnut", "silk",
+                "exclusive", "polished"),
+    "common": ("new", "quality", "design", "easy", "use", "great", "size",
+               "colour", "durable", "perfect", "classic", "set", "home",
+               "everyday", "light", "compact"),
+}
+
+
+def described_items(
+    n: int = 3_000,
+    *,
+    rng: int | np.random.Generator,
+    effect: float = 1.0,
+    kids_bonus: float = 1.5,
+) -> tuple[pd.DataFrame, Truth]:
+    r"""Items whose description reveals why the editors featured them.
+
+    Last month a shop's editors chose items to feature on the home page
+    (``featured = 1``). They favoured premium and children's items, which
+    sell more anyway, and the only record of what an item is, is its
+    free-text ``description``. The outcome is ``sales`` next month (units,
+    on a continuous scale).
+
+    Parameters
+    ----------
+    n : int
+        Number of items.
+    rng : int or numpy.random.Generator
+        A seed or a Generator; required, so every draw can be reproduced.
+    effect : float
+        Effect of featuring on sales for an item with no children's
+        topic.
+    kids_bonus : float
+        Extra effect per unit of the children's topic share.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        ``item_id``, ``description`` (words separated by spaces), ``price``
+        (euros), ``featured`` (0/1) and ``sales``.
+    truth : Truth
+        Potential outcomes with ``y0``, ``y1`` and the topic shares
+        ``outdoor``, ``kitchen``, ``kids``, ``premium``; the true
+        propensity.
+
+    Notes
+    -----
+    Each item has topic shares :math:`w_i \sim \mathrm{Dirichlet}(0.4,
+    \dots, 0.4)` over the four topics of :data:`VOCABULARY`. Its
+    description has 40 to 79 words: each is a common word with probability
+    0.4 and otherwise a word of a topic drawn from :math:`w_i`. The price
+    is :math:`\exp(3 + 1.2\, w_{\text{premium}} + N(0, 0.4^2))`. With
+    :math:`w_o, w_c, w_k, w_p` the outdoor, kitchen, kids and premium
+    shares,
+
+    .. math::
+
+        e(w) &= \mathrm{expit}(-1.5 + 2.5\, w_p + 2\, w_k - w_c), \\
+        Y(0) &= 10 + 6\, w_p + 4\, w_k - 2\, w_o + \varepsilon, \quad
+        \varepsilon \sim N(0, 2^2), \\
+        Y(1) &= Y(0) + \tau + \tau_k\, w_k,
+
+    (:math:`\tau` is ``effect``, :math:`\tau_k` ``kids_bonus``). Given
+    the topic shares, featuring is random, so the shares are a sufficient
+    adjustment set; they are not observed, but the description is a noisy
+    record of them (the price, of the premium share only).
+
+    See :ref:`ch-loop`.
+
+    Examples
+    --------
+    >>> data, truth = described_items(200, rng=0)
+    >>> data["description"].str.split().str.len().between(40, 79).all()
+    np.True_
+    >>> round(truth.ate, 2) == round(float(truth.effects.mean()), 2)
+    True
+    """
+    rng = _generator(rng)
+    n = _checks.check_count(n, "n", minimum=2, limit=_checks.MAX_ROWS)
+    effect = _checks.check_finite(effect, "effect")
+    kids_bonus = _checks.check_finite(kids_bonus, "kids_bonus")
+    topics = ("outdoor", "kitchen", "kids", "premium")
+    w = rng.dirichlet(np.full(len(topics), 0.4), size=n)
+    descriptions = _descriptions(rng, w, topics)
+    o, c, kid, prem = w.T
+    price = np.exp(3.0 + 1.2 * prem + rng.normal(0.0, 0.4, n)).round(2)
+    propensity = _expit(-1.5 + 2.5 * prem + 2.0 * kid - 1.0 * c)
+    featured = (rng.uniform(size=n) < propensity).astype(np.int64)
+    y0 = 10 + 6 * prem + 4 * kid - 2 * o + rng.normal(0.0, 2.0, n)
+    y1 = y0 + effect + kids_bonus * kid
+    data = pd.DataFrame({"item_id": np.arange(n),
+                         "description": descriptions, "price": price,
+                         "featured": featured,
+                         "sales": np.where(featured == 1, y1, y0)})
+    params = {"n": n, "effect": effect, "kids_bonus": kids_bonus}
+    truth = _truth(y0, y1, featured, data.index, params, propensity)
+    for j, topic in enumerate(topics):
+        truth.potential_outcomes[topic] = w[:, j]
+    return data, truth
+
+
+def _descriptions(rng, w, topics) -> list[str]:
+    """Bag-of-words descriptions drawn from each item's topic shares."""
+    vocab = np.array([VOCABULARY[t] for t in topics])  # topics x words
+    common = np.array(VOCABULARY["common"])
+    lengths = rng.integers(40, 80, size=len(w))
+    owner = np.repeat(np.arange(len(w)), lengths)
+    # Each word's topic by inverse CDF of its item's shares.
+    u = rng.uniform(size=len(owner))
+    topic = np.minimum((u[:, None] > np.cumsum(w, axis=1)[owner]).sum(1),
+                       len(topics) - 1)
+    words = np.where(
+        rng.uniform(size=len(owner)) < 0.4,
+        common[rng.integers(0, len(common), size=len(owner))],
+        vocab[topic, rng.integers(0, vocab.shape[1], size=len(owner))])
+    return [" ".join(chunk) for chunk in
+            np.split(words, np.cumsum(lengths)[:-1])]

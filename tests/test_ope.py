@@ -527,3 +527,68 @@ def test_bad_alpha(tiny, alpha, error):
 def test_bad_shrinkage(tiny, shrinkage, error):
     with pytest.raises(error, match="shrinkage"):
         ope.dr_shrinkage(tiny, **LOGGED, **MODEL, shrinkage=shrinkage)
+
+
+# --- adaptive_dr (adaptively collected logs) ---------------------------------
+
+WEIGHTED = dict(LOGGED, **MODEL, weight="h")
+
+
+def test_adaptive_dr_by_hand(tiny):
+    # DR terms [1.4, -0.1, 0.5, 0.15] with weights [1, 1, 2, 0]:
+    # (1.4 - 0.1 + 1.0) / 4 = 0.575.
+    logs = tiny.assign(h=[1.0, 1.0, 2.0, 0.0])
+    terms = np.array([1.4, -0.1, 0.5, 0.15])
+    h = logs["h"].to_numpy()
+    est = ope.adaptive_dr(logs, **WEIGHTED)
+    se = np.sqrt((h**2 * (terms - 0.575) ** 2).sum()) / h.sum()
+    check_estimate(est, 0.575, se)
+    assert est.method.startswith("adaptively weighted DR")
+
+
+def test_adaptive_dr_with_equal_weights_is_dr(tiny):
+    # Identity: h = 1 gives the DR estimate; the standard error divides
+    # by n instead of n - 1.
+    dr = ope.dr(tiny, **LOGGED, **MODEL)
+    for h in (1.0, 3.5):
+        est = ope.adaptive_dr(tiny.assign(h=h), **WEIGHTED)
+        assert est.estimate == pytest.approx(dr.estimate, rel=1e-12)
+        assert est.std_error == pytest.approx(
+            dr.std_error * np.sqrt(3 / 4), rel=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(logs_and_scale())
+def test_adaptive_dr_ignores_a_rescaling_of_the_weights(case):
+    logs, scale = case
+    logs = logs.assign(q=logs["click"] / 2, v=logs["pi"],
+                       h=np.linspace(0.1, 1.0, len(logs)))
+    a = ope.adaptive_dr(logs, **WEIGHTED)
+    b = ope.adaptive_dr(logs.assign(h=logs["h"] * scale), **WEIGHTED)
+    assert b.estimate == pytest.approx(a.estimate, rel=1e-9, abs=1e-12)
+    assert b.std_error == pytest.approx(a.std_error, rel=1e-9, abs=1e-12)
+
+
+def test_adaptive_dr_is_consistent_on_simulated_logs(sims):
+    logs, rep = sims
+    logs = logs.assign(h=np.sqrt(logs["p"]))
+    estimates = [ope.adaptive_dr(g, **WEIGHTED)
+                 for _, g in logs.groupby(rep, sort=False)]
+    mean, mc_se = _mean_and_mc_se(estimates)
+    assert abs(mean - true_value()) < 4 * mc_se
+
+
+def test_adaptive_dr_weights_checked(tiny):
+    with pytest.raises(ValueError, match="weight column 'h' has 1 negative"):
+        ope.adaptive_dr(tiny.assign(h=[1.0, -1.0, 1.0, 1.0]), **WEIGHTED)
+    with pytest.raises(ValueError, match="weight column 'h' is 0 on every"):
+        ope.adaptive_dr(tiny.assign(h=0.0), **WEIGHTED)
+    with pytest.raises(ValueError, match="weight column 'h' has 1 missing"):
+        ope.adaptive_dr(tiny.assign(h=[1.0, np.nan, 1.0, 1.0]), **WEIGHTED)
+    with pytest.raises(ValueError, match="weight column 'h' not found"):
+        ope.adaptive_dr(tiny, **WEIGHTED)
+    with pytest.raises(ValueError, match="support column 's' is below 1"):
+        ope.adaptive_dr(tiny.assign(h=1.0, s=0.5), **WEIGHTED, support="s")
+    with pytest.raises(ValueError, match="propensity column 'p' is 0"):
+        ope.adaptive_dr(tiny.assign(h=1.0, p=[0.5, 0.0, 0.5, 0.8]),
+                        **WEIGHTED)

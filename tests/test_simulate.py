@@ -161,6 +161,9 @@ PINNED = {
         (50, 10), 0.016, 0.0,
         {"affinity": -1.969, "propensity": 0.28907264777036473},
         0.43816437482778076),
+    "described_items": (
+        (1000,), 1.3912711950332213, 1.5019731134920746,
+        {"price": 48.78, "sales": 17.707864020913224}, 0.6298066066996285),
 }
 
 
@@ -321,3 +324,98 @@ def test_seeded_policy_logs_is_pinned():
     assert int(logs["click"].sum()) == PINNED_POLICY["clicks"]
     assert logs["user_id"].iloc[-1] == PINNED_POLICY["last_user"]
     assert logs["item_id"].iloc[-1] == PINNED_POLICY["last_item"]
+
+
+# --- chapter 14: feedback_loop and described_items ---------------------------
+
+def test_feedback_loop_logs_every_grid_and_its_propensity():
+    logs, truth = simulate.feedback_loop(200, 50, rng=3, n_rounds=4, k=5,
+                                         exploration=0.2)
+    p = truth.click_probability
+    assert p.shape == (200, 50)
+    assert logs.groupby(["round", "user_id"]).size().eq(5).all()
+    assert not logs.duplicated(["round", "user_id", "item_id"]).any()
+    new = truth.items["new_provider"].to_numpy()
+    launch = logs[logs["round"] == 0]
+    assert not new[launch["item_id"]].any()  # new providers came later
+    assert np.allclose(launch["propensity"], 5 / (~new).sum())
+    later = logs[logs["round"] > 0]
+    random_share = 0.2 * 5 / 50
+    # A shown item is in the model's top k (probability 0.8 + 0.02) or was
+    # drawn for a user of the randomised slice (0.02).
+    assert set(np.round(later["propensity"], 12)) <= {
+        round(random_share, 12), round(0.8 + random_share, 12)}
+    greedy = later[later["explore"] == 0]
+    assert np.allclose(greedy["propensity"], 0.8 + random_share)
+    assert truth.items["merit"].to_numpy() == pytest.approx(p.mean(axis=0))
+    assert truth.user_features.shape == (200, 3)
+
+
+def test_feedback_loop_without_exploration_is_deterministic_top_k():
+    logs, _ = simulate.feedback_loop(100, 30, rng=1, n_rounds=3, k=3)
+    later = logs[logs["round"] > 0]
+    assert (later["propensity"] == 1).all() and (later["explore"] == 0).all()
+
+
+def test_feedback_loop_clicks_follow_the_probabilities():
+    logs, truth = simulate.feedback_loop(2_000, 40, rng=5, n_rounds=5,
+                                         exploration=0.5)
+    p = truth.click_probability[logs["user_id"], logs["item_id"]]
+    se = np.sqrt((p * (1 - p)).sum()) / len(p)
+    assert abs(logs["click"].mean() - p.mean()) < 4 * se
+
+
+def test_feedback_loop_is_reproducible_and_checked():
+    a, ta = simulate.feedback_loop(50, 20, rng=7, n_rounds=2, k=2)
+    b, tb = simulate.feedback_loop(50, 20, rng=np.random.default_rng(7),
+                                   n_rounds=2, k=2)
+    pd.testing.assert_frame_equal(a, b)
+    np.testing.assert_array_equal(ta.click_probability,
+                                  tb.click_probability)
+    with pytest.raises(ValueError, match="k must be between 1 and 19"):
+        simulate.feedback_loop(50, 20, rng=0, k=20)
+    with pytest.raises(ValueError,
+                       match=r"exploration must lie in \[0, 1\)"):
+        simulate.feedback_loop(50, 20, rng=0, exploration=1.0)
+    with pytest.raises(ValueError, match="fewer than k = 5: lower new_share"):
+        simulate.feedback_loop(50, 20, rng=0, new_share=0.8, n_providers=5)
+    with pytest.raises(TypeError, match="rng must be a seed"):
+        simulate.feedback_loop(50, 20, rng=None)
+
+
+def test_described_items_truth_and_text():
+    data, truth = draw("described_items", 2_000)
+    po = truth.potential_outcomes
+    shares = po[["outdoor", "kitchen", "kids", "premium"]]
+    assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    np.testing.assert_allclose(truth.effects, 1.0 + 1.5 * po["kids"])
+    np.testing.assert_allclose(
+        data["sales"], np.where(data["featured"] == 1, po["y1"], po["y0"]))
+    words = set(" ".join(data["description"]).split())
+    assert words <= {w for ws in simulate.VOCABULARY.values() for w in ws}
+    logit = np.log(truth.propensity / (1 - truth.propensity))
+    np.testing.assert_allclose(
+        logit, -1.5 + 2.5 * po["premium"] + 2 * po["kids"] - po["kitchen"])
+    # The editors' choice is confounded: featured items sell more anyway.
+    y0 = po["y0"].groupby(data["featured"]).mean()
+    assert y0[1] - y0[0] > 1.0
+
+
+def test_described_items_arguments_checked():
+    with pytest.raises(ValueError, match="effect must be finite"):
+        simulate.described_items(100, rng=0, effect=np.nan)
+    with pytest.raises(ValueError, match="n must be at least 2"):
+        simulate.described_items(1, rng=0)
+
+
+def test_seeded_feedback_loop_is_pinned():
+    logs, truth = simulate.feedback_loop(
+        100, 40, rng=np.random.default_rng(2024), n_rounds=3, k=4,
+        exploration=0.25)
+    assert int(logs["click"].sum()) == 156
+    assert logs["propensity"].sum() == pytest.approx(763.6428571428573,
+                                                     rel=1e-12)
+    assert truth.click_probability[3, 7] == pytest.approx(
+        0.017104138225133365, rel=1e-12)
+    assert logs["item_id"].iloc[-5:].tolist() == [22, 1, 23, 34, 14]
+    assert int(truth.items["new_provider"].sum()) == 12
