@@ -544,10 +544,12 @@ def interleaving_preference(
         \widehat{\mathrm{se}} = \frac{s(s_j)}{\sqrt m},
 
     over :math:`m` impressions, treated as independent (one per user, or
-    cluster by user otherwise). :math:`\hat\Delta/2` is the
-    :math:`\Delta_{AB}` of Chapelle et al. (2012) with the sign flipped.
-    Impressions without clicks score 0; they dilute the estimate but not
-    its z statistic much.
+    cluster by user otherwise). With :math:`w_A, w_B` wins and :math:`t`
+    ties, :math:`\hat\Delta = (w_B - w_A)/m`, so :math:`-\hat\Delta/2 =
+    (w_A + t/2)/m - 1/2`, the :math:`\Delta_{AB}` of Chapelle et al.
+    (2012) when the same impressions are counted. Impressions without
+    clicks score 0 (ties); they dilute the estimate but hardly change its
+    z statistic.
 
     See :ref:`ch-exp`.
 

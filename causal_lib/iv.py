@@ -99,7 +99,10 @@ def wald(
     -----
     WeakInstrumentWarning
         If the first-stage F statistic, :math:`(\Delta_D /
-        \widehat{\mathrm{se}}(\Delta_D))^2`, is below 10.
+        \widehat{\mathrm{se}}(\Delta_D))^2`, is below 10. The standard
+        error is Neyman's, with each arm's own variance, so this F allows
+        for heteroskedasticity; :func:`first_stage_f` pools the variance
+        by default, and the two differ slightly.
 
     Notes
     -----

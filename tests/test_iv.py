@@ -129,8 +129,9 @@ def test_wald_column_errors():
 # --- 2SLS ---------------------------------------------------------------
 
 def test_card_reproduces_the_mixtape():
-    """Cunningham (2021), ch. 7, companion code: 2SLS 0.1242 (robust SE
-    0.0492), OLS 0.0712, first-stage F 15.767, on 3,003 men."""
+    """Cunningham (2021), ch. 7: the companion notebook's 2SLS 0.1242
+    (HC0 SE 0.0492) and OLS 0.0712 on 3,003 men; the chapter's table's
+    first-stage F 15.767 (the conventional, homoskedastic F)."""
     df = card()
     assert len(df) == 3_003
     est = tsls(df, outcome="lwage", treatment="educ", instruments="nearc4",
