@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import patsy
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
@@ -22,6 +23,7 @@ from causal_lib import (
     regression_adjustment,
     simulate,
 )
+from causal_lib._design import covariate_matrix
 
 COVARIATES = ["visits", "past_purchases"]
 
@@ -747,3 +749,38 @@ def test_caller_level_needs_a_path_separator(tmp_path):
     scope = {"_caller_level": _caller_level}
     exec(code, scope)
     assert scope["level"] == 1
+
+
+# --- C() of a categorical: patsy's own design, read from the codes --------
+
+def _patsy_design(df, formula):
+    return patsy.dmatrix(formula, df, return_type="dataframe")
+
+
+@pytest.mark.parametrize("formula", [
+    "x + C(v)", "x + v", "C(v, Treatment('c'))", "C(v, Sum)",
+    "C(v, levels=['c', 'b', 'a'])", "x + C(v):x",
+])
+@pytest.mark.parametrize("dtype", ["category", "string", object])
+def test_formula_categories_give_patsy_design(formula, dtype):
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"x": rng.normal(size=60),
+                       "v": rng.choice(["a", "b", "c"], size=60)})
+    got = covariate_matrix(df.astype({"v": dtype}), formula)
+    expected = _patsy_design(df.astype({"v": object}), formula)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_categorical_keeps_its_own_level_order():
+    df = pd.DataFrame({"v": pd.Categorical(["b", "a", "c", "a"] * 5,
+                                           categories=["c", "b", "a"])})
+    got = covariate_matrix(df, "C(v)")
+    assert list(got.columns) == ["Intercept", "C(v)[T.b]", "C(v)[T.a]"]
+    assert got["C(v)[T.a]"].tolist() == [0.0, 1.0, 0.0, 1.0] * 5
+
+
+def test_formula_does_not_change_the_callers_text_column():
+    df = pd.DataFrame({"x": np.arange(8.0), "v": ["a", "b"] * 4})
+    before = df.copy()
+    covariate_matrix(df, "x + C(v)")
+    pd.testing.assert_frame_equal(df, before)
