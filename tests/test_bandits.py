@@ -296,15 +296,23 @@ def test_sample_mean_is_biased_but_ipw_is_not():
 
 @pytest.mark.slow
 def test_adaptive_dr_covers_arm_values():
-    """Hadad et al.'s stable-variance weights give nominal coverage, while
-    the sample mean of each arm is biased downwards."""
+    """Hadad et al.'s stable-variance weights give nominal coverage and
+    a small bias, while the sample mean of each arm is biased downwards
+    by more. The adaptive estimate is consistent, not unbiased: its ratio
+    divides by a sum of weights that grows in the runs that went well
+    (chapter 14 shows the same at 2,000 rounds), so its bias is tested
+    as a small share of its spread, not as zero. The three arms of one
+    run share its logs, so every standard error here is clustered by
+    run: the spread of the run-level means over sqrt(number of runs)."""
     mu = np.array([0.3, 0.35, 0.4])
     rng = np.random.default_rng(2021)
-    covered, mean_err, n_reps = [], [], 300
+    n_runs = 300
+    covered = np.empty((n_runs, 3))
+    dr_err, mean_err = np.empty((n_runs, 3)), np.empty((n_runs, 3))
     columns = dict(reward="reward", propensity="propensity",
                    target="target", predicted_reward="predicted_reward",
                    target_reward="target_reward", weight="weight")
-    for _ in range(n_reps):
+    for run in range(n_runs):
         result = bandits.run(
             bandits.ThompsonSampling(3, batch_size=10, epsilon=0.05,
                                      rng=rng),
@@ -312,13 +320,29 @@ def test_adaptive_dr_covers_arm_values():
         logs = result.logs
         for arm in range(3):
             frame = bandits.evaluation_frame(result, np.eye(3)[arm])
-            covered.append(ope.adaptive_dr(frame, **columns).covers(mu[arm]))
-            mean_err.append(logs.loc[logs["item_id"] == arm,
-                                     "click"].mean() - mu[arm])
-    n = len(covered)
-    assert abs(np.mean(covered) - 0.95) < 3 * np.sqrt(0.95 * 0.05 / n)
-    mean_err = np.array(mean_err)
-    assert mean_err.mean() < -4 * mean_err.std(ddof=1) / np.sqrt(n)
+            est = ope.adaptive_dr(frame, **columns)
+            covered[run, arm] = est.covers(mu[arm])
+            dr_err[run, arm] = est.estimate - mu[arm]
+            mean_err[run, arm] = logs.loc[logs["item_id"] == arm,
+                                          "click"].mean() - mu[arm]
+
+    def mean_and_se(values):
+        by_run = values.mean(axis=1)
+        return by_run.mean(), by_run.std(ddof=1) / np.sqrt(n_runs)
+
+    coverage, coverage_se = mean_and_se(covered)
+    assert abs(coverage - 0.95) < 4 * coverage_se
+    assert coverage > 0.9
+    naive_bias, naive_se = mean_and_se(mean_err)
+    assert naive_bias < -4 * naive_se
+    # the adaptive estimate's bias is smaller than the sample mean's
+    # (paired by run, measured 0.0057 with SE 0.0005) ...
+    gain, gain_se = mean_and_se(dr_err - mean_err)
+    assert gain > 4 * gain_se
+    # ... and a small share of its own spread, for every arm (measured
+    # 0.08 to 0.14; at a fifth of the spread coverage barely moves)
+    share = np.abs(dr_err.mean(axis=0)) / dr_err.std(axis=0, ddof=1)
+    assert (share < 0.2).all()
 
 
 # --- every error path --------------------------------------------------------
