@@ -15,6 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import booktools  # noqa: E402
 
+# The front matter of a MyST notebook, for the tiny books and chapters
+# the tests write.
+MYST_HEADER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
 BIN = Path(sys.executable).parent
 
 # Property tests are reproducible: the "ci" profile, loaded by default,

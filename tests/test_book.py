@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from conftest import MYST_HEADER
+
 pytestmark = [pytest.mark.book]
 
 
@@ -64,16 +66,7 @@ def test_site_is_lean(built_site):
 
 # --- stale pages: a change to the library re-executes every chapter -------
 
-_CHAPTER = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+_CHAPTER = MYST_HEADER + """\
 
 # Chapter {name}
 

@@ -10,21 +10,11 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from conftest import ROOT, booktools, chapter_paths
+from conftest import MYST_HEADER, ROOT, booktools, chapter_paths
 
 import coursework
 
-SAMPLE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+SAMPLE = MYST_HEADER + """\
 
 (ch-sample)=
 # A chapter

@@ -17,23 +17,14 @@ import jupytext
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, chapter_paths
+from conftest import BIN, MYST_HEADER, ROOT, chapter_paths
 import booktools
 
 pytestmark = [pytest.mark.book]
 
 URL = "https://github.com/example-org/causal-recsys"
 
-_CHAPTER = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+_CHAPTER = MYST_HEADER + """\
 
 (ch-tiny)=
 # A tiny chapter
