@@ -881,7 +881,8 @@ def evaluation_frame(result: BanditRun, target) -> pd.DataFrame:
     The reward model :math:`\hat\mu_{t-1}(a)` is the mean reward of item
     :math:`a` in the rounds before :math:`t` (0 before it was first
     shown). It uses only the past, as the adaptive estimators need. The
-    weight is Hadad et al.'s variance-stabilising choice,
+    weight is the variance-stabilising choice of Hadad et al. for one
+    arm, in the form Zhan et al. give it for a policy,
 
     .. math::
 
@@ -897,6 +898,10 @@ def evaluation_frame(result: BanditRun, target) -> pd.DataFrame:
     Hadad, V., Hirshberg, D. A., Zhan, R., Wager, S. and Athey, S. (2021).
     Confidence intervals for policy evaluation in adaptive experiments.
     *PNAS* 118(15), e2014602118.
+
+    Zhan, R., Hadad, V., Hirshberg, D. A. and Athey, S. (2021). Off-policy
+    evaluation via adaptive weighting with data from contextual bandits.
+    *KDD '21*, 2125--2135 (the weight for a policy's value).
 
     See :ref:`ch-loop`.
 

@@ -2069,13 +2069,13 @@ def feedback_loop(
     -----
     Users have features :math:`x_u \sim N(0, I_d)`; items have a quality
     :math:`b_i \sim N(0, 0.3^2)` and a profile
-    :math:`\phi_i \sim N(0, I_d)`, drawn the same way for new and
+    :math:`\phi_i \sim N(0, 0.6^2 I_d)`, drawn the same way for new and
     established providers, so the two have equal merit in expectation.
     Clicks are independent Bernoulli draws with
 
     .. math::
 
-        p_{ui} = \mathrm{expit}(-2.5 + b_i + x_u^\top \phi_i).
+        p_{ui} = \mathrm{expit}(-3 + b_i + x_u^\top \phi_i).
 
     The recommender fits, for each item, a ridge regression (penalty 5)
     of the click on :math:`z_u = (1, x_u)` over the weeks in which the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, stats
 
 from causal_lib import bandits, ope
 
@@ -113,6 +114,23 @@ def test_thompson_shares_are_the_pools_winners():
     assert np.all(policy.shares_ * 50 == np.round(policy.shares_ * 50))
     np.testing.assert_allclose(policy.probabilities(),
                                0.1 + 0.7 * policy.shares_)
+
+
+def test_thompson_shares_estimate_the_posterior_probability_of_best():
+    # Prior Beta(1, 2); item 0: 6 clicks in 8, item 1: 3 in 6, so the
+    # posteriors are Beta(7, 4) and Beta(4, 5), and P(item 0 is best) is
+    # the integral of f_0(x) F_1(x), about 0.816 (0.676 if the failures
+    # were taken to be all the pulls).
+    policy = bandits.ThompsonSampling(2, prior=(1.0, 2.0), n_draws=20_000,
+                                      batch_size=14, rng=6)
+    for item, clicks, pulls in [(0, 6, 8), (1, 3, 6)]:
+        for j in range(pulls):
+            policy.update(item, float(j < clicks))
+    exact = integrate.quad(lambda x: stats.beta.pdf(x, 7, 4)
+                           * stats.beta.cdf(x, 4, 5), 0, 1)[0]
+    se = np.sqrt(exact * (1 - exact) / 20_000)
+    assert abs(policy.shares_[0] - exact) < 4 * se
+    assert policy.probabilities() == pytest.approx(policy.shares_)
 
 
 def test_thompson_refreshes_only_after_a_batch():

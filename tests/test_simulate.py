@@ -365,6 +365,22 @@ def test_feedback_loop_clicks_follow_the_probabilities():
     assert abs(logs["click"].mean() - p.mean()) < 4 * se
 
 
+def test_feedback_loop_click_model_is_the_documented_one():
+    # logit p_ui = -3 + b_i + x_u' phi_i, b_i ~ N(0, 0.3^2) and
+    # phi_i ~ N(0, 0.6^2 I): for each item the logit is exactly linear in
+    # the user's features, with those intercepts and slopes.
+    _, truth = simulate.feedback_loop(2_000, 300, rng=11, n_rounds=0)
+    p = truth.click_probability
+    z = np.column_stack([np.ones(len(p)), truth.user_features.to_numpy()])
+    logit = np.log(p / (1 - p))
+    coef, *_ = np.linalg.lstsq(z, logit, rcond=None)
+    np.testing.assert_allclose(z @ coef, logit, atol=1e-8)
+    quality, profile = coef[0] + 3.0, coef[1:].ravel()
+    assert abs(quality.mean()) < 4 * 0.3 / np.sqrt(len(quality))
+    assert abs(quality.std() - 0.3) < 4 * 0.3 / np.sqrt(2 * len(quality))
+    assert abs(profile.std() - 0.6) < 4 * 0.6 / np.sqrt(2 * len(profile))
+
+
 def test_feedback_loop_is_reproducible_and_checked():
     a, ta = simulate.feedback_loop(50, 20, rng=7, n_rounds=2, k=2)
     b, tb = simulate.feedback_loop(50, 20, rng=np.random.default_rng(7),
@@ -383,11 +399,18 @@ def test_feedback_loop_is_reproducible_and_checked():
         simulate.feedback_loop(50, 20, rng=None)
 
 
-
 def _gini(x):
     x = np.sort(np.asarray(x, dtype=float))
     n = len(x)
     return (2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum())
+
+
+def _mean_jaccard(grids, n_items):
+    member = np.zeros((len(grids), n_items))
+    np.put_along_axis(member, grids, 1.0, axis=1)
+    shared = member @ member.T
+    k, n = grids.shape[1], len(grids)
+    return ((shared / (2 * k - shared)).sum() - n) / (n * (n - 1))
 
 
 def _loop_measures(seed):
@@ -406,30 +429,37 @@ def _loop_measures(seed):
     def exposure(items):
         return np.bincount(items, minlength=n_items)
 
-    last = exposure(pure.loc[pure["round"] == 30, "item_id"])
-    ideal = exposure(np.argsort(-p, axis=1)[:, :5].ravel())
+    grids = pure.loc[pure["round"] == 30, "item_id"].to_numpy()
+    top_five = np.argsort(-p, axis=1)[:, :5]
+    last, ideal = exposure(grids), exposure(top_five.ravel())
     sliced_late = exposure(sliced.loc[sliced["round"] > 20, "item_id"])
     return {"gain": clicks_per_grid(sliced) - clicks_per_grid(pure),
             "gini_excess": _gini(last) - _gini(ideal),
             "cover_gap": (last > 0).mean() - (ideal > 0).mean(),
             "new_pure": exposure(pure["item_id"])[new].sum(),
-            "new_sliced": sliced_late[new].sum()}
+            "new_sliced": sliced_late[new].sum(),
+            "jaccard_excess": _mean_jaccard(grids.reshape(n_users, 5),
+                                            n_items)
+            - _mean_jaccard(top_five, n_items)}
 
 
 @pytest.mark.slow
 def test_feedback_loop_claims_hold_over_draws_of_the_shop():
     """Chapter 14 reads one draw of the shop; these are its claims over
     twenty draws. The pure loop never shows a new provider's item and
-    ends more concentrated and narrower than the users' true top fives;
-    the slice gives new providers exposure, and its users gain clicks on
+    ends more concentrated and narrower than the users' true top fives,
+    its users' grids overlapping more (mean Jaccard similarity); the
+    slice gives new providers exposure, and its users gain clicks on
     average (by more than 4 SE across draws; the size varies)."""
     draws = pd.DataFrame([_loop_measures(seed) for seed in range(20)])
     assert (draws["new_pure"] == 0).all()
     assert (draws["new_sliced"] > 0).all()
     assert (draws["gini_excess"] > 0).all()
     assert (draws["cover_gap"] < 0).all()
+    assert (draws["jaccard_excess"] > 0).all()
     gain = draws["gain"]
     assert gain.mean() > 4 * gain.std(ddof=1) / np.sqrt(len(gain))
+
 
 def test_described_items_truth_and_text():
     data, truth = draw("described_items", 2_000)
