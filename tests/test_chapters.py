@@ -53,3 +53,21 @@ def test_every_chapter_has_the_template_parts():
         assert code.count("default_rng(") == 1, (
             f"{path.name}: one rng per chapter"
         )
+
+
+MAX_CELL_LINES = 15  # STYLE.md: one idea per cell, at most 15 lines
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_every_code_cell_is_at_most_15_lines(path):
+    cells = jupytext.read(path, fmt="md:myst").cells
+    long = [
+        f"{len(lines)} lines: {lines[0]}"
+        for lines in (c.source.splitlines() for c in cells
+                      if c.cell_type == "code")
+        if len(lines) > MAX_CELL_LINES
+    ]
+    assert not long, (
+        f"{path.name}: code cells longer than {MAX_CELL_LINES} lines "
+        "(split them at an idea boundary):\n" + "\n".join(long)
+    )
