@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from types import SimpleNamespace
@@ -393,3 +394,22 @@ def handout_env(tmp_path) -> dict:
     for name in ("DATA", "CONFIG", "RUNTIME"):
         env[f"JUPYTER_{name}_DIR"] = str(tmp_path / f"jupyter-{name}")
     return env
+
+
+# --- a rebuild with nothing changed leaves the site's notebooks alone -------
+
+def _touch(path, ns):
+    path.write_text("x")
+    os.utime(path, ns=(ns, ns))
+    return path
+
+
+def test_notebooks_are_rewritten_only_when_out_of_date(tmp_path):
+    source = _touch(tmp_path / "01-a.md", 10**18)
+    made = [_touch(tmp_path / "a.ipynb", 2 * 10**18),
+            _touch(tmp_path / "b.zip", 2 * 10**18)]
+    assert booktools.up_to_date(made, [source, tmp_path / "gone.md"])
+    os.utime(source, ns=(3 * 10**18, 3 * 10**18))  # the chapter changed
+    assert not booktools.up_to_date(made, [source])
+    assert not booktools.up_to_date(made + [tmp_path / "missing.ipynb"],
+                                    [])

@@ -27,7 +27,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from coursework import SOLUTION_END, SOLUTION_START, write_notebooks
+from coursework import (
+    SOLUTION_END, SOLUTION_START, WHEEL_INPUTS, write_notebooks,
+)
 
 NOTEBOOK_DIR = "notebooks"
 # Parts of MathJax's es5 build that the CommonHTML TeX renderer loads.
@@ -210,10 +212,29 @@ def _write_site_notebooks(app, exception) -> None:
     ]
     chapters = [p for p in chapters if p.suffix == ".md" and is_chapter(p)]
     executed = Path(app.outdir).parent / "jupyter_execute"
+    out = Path(app.outdir) / NOTEBOOK_DIR
     # The site offers what its readers may see: never the answer key (the
     # instructors make it locally), no full edition on the student site.
-    write_notebooks(chapters, Path(app.outdir) / NOTEBOOK_DIR, executed,
-                    editions=chapter_editions(app))
+    editions = chapter_editions(app)
+    made = [out / edition / f"{path.stem}.ipynb" for edition in editions
+            for path in chapters] + [out / "student-notebooks.zip"]
+    sources = [*chapters, *executed.rglob("*.ipynb"),
+               *watched_files(app.srcdir, app.config.booktools_watch),
+               *(Path(app.srcdir) / name for name in WHEEL_INPUTS)]
+    # A rebuild with nothing changed spent 9.7 s of its 12.2 s rewriting
+    # the same notebooks (bench_book: target 10 s).
+    if not up_to_date(made, sources):
+        write_notebooks(chapters, out, executed, editions=editions)
+
+
+def up_to_date(made: list[Path], sources: list[Path]) -> bool:
+    """Whether every file in ``made`` exists and is newer than every one
+    of ``sources`` that exists (make's rule)."""
+    if not all(path.exists() for path in made):
+        return False
+    newest = max((path.stat().st_mtime_ns for path in sources
+                  if path.exists()), default=0)
+    return newest < min(path.stat().st_mtime_ns for path in made)
 
 
 # --- site options: solutions, repository, PDF, polish ----------------------
