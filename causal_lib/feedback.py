@@ -93,7 +93,8 @@ from causal_lib import _checks
 from causal_lib.estimate import EffectEstimate
 from causal_lib.evaluation import in_top_k
 
-__all__ = ["dcg_at_k", "mse", "naive_bayes_propensity",
+__all__ = ["dcg_at_k", "gini_coefficient", "mean_jaccard", "mse",
+           "naive_bayes_propensity",
            "position_propensities", "recall_at_k"]
 
 WEIGHTINGS = ("naive", "ips", "snips")
@@ -930,3 +931,109 @@ def position_propensities(
     else:
         rows = _paired_rows(df, session, pos, c, reference)
     return _table([_wald(row, z) for row in rows], position)
+
+
+# --- what a recommender shows: concentration and overlap (chapter 14) ------
+
+def gini_coefficient(values) -> float:
+    r"""Gini coefficient of non-negative amounts, such as items' exposure.
+
+    Parameters
+    ----------
+    values : array-like, 1-D
+        Non-negative amounts, not all 0 (e.g. how often each item was
+        shown).
+
+    Returns
+    -------
+    float
+        0 when every amount is equal, :math:`1 - 1/n` when one holds all.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not 1-D with at least two amounts, holds NaN,
+        infinite or negative values, or sums to 0.
+
+    Notes
+    -----
+    With the amounts sorted, :math:`x_{(1)} \le \dots \le x_{(n)}`,
+
+    .. math::
+
+        G = \frac{\sum_{i=1}^{n} (2i - n - 1)\, x_{(i)}}
+                 {n \sum_{i=1}^{n} x_{(i)}},
+
+    half the mean absolute difference of all pairs over the mean.
+
+    See :ref:`ch-loop`.
+
+    Examples
+    --------
+    >>> float(gini_coefficient([1, 1, 1, 1]))
+    0.0
+    >>> float(gini_coefficient([0, 0, 0, 4]))
+    0.75
+    """
+    x = _checks.finite_values(values, "values")
+    if x.ndim != 1 or len(x) < 2:
+        raise ValueError("values must be a 1-D array of at least two "
+                         "amounts")
+    if (x < 0).any() or x.sum() == 0:
+        raise ValueError("values must be non-negative and not all 0")
+    x, n = np.sort(x), len(x)
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum()))
+
+
+def mean_jaccard(lists, n_items: int) -> float:
+    r"""Mean Jaccard similarity of all pairs of users' lists of items.
+
+    Parameters
+    ----------
+    lists : array-like of int, shape (n_users, k)
+        Each row the ``k`` distinct items shown to one user.
+    n_items : int
+        Number of items in the catalogue (ids ``0`` to ``n_items - 1``).
+
+    Returns
+    -------
+    float
+        0 if no two users share an item, 1 if all see the same items.
+
+    Raises
+    ------
+    ValueError
+        If ``lists`` is not 2-D with at least two rows, an id is out of
+        range, or a row repeats an item.
+
+    Notes
+    -----
+    .. math::
+
+        \bar J = \binom{n}{2}^{-1} \sum_{u < v}
+          \frac{|L_u \cap L_v|}{|L_u \cup L_v|},
+        \qquad |L_u \cup L_v| = 2k - |L_u \cap L_v| .
+
+    See :ref:`ch-loop`.
+
+    Examples
+    --------
+    >>> round(mean_jaccard([[0, 1], [1, 2], [0, 1]], n_items=3), 6)
+    0.555556
+    """
+    n_items = _checks.check_count(n_items, "n_items")
+    grids = np.asarray(lists)
+    if grids.ndim != 2 or len(grids) < 2:
+        raise ValueError("lists must be 2-D: one row of items per user, "
+                         "at least two users")
+    if not np.issubdtype(grids.dtype, np.integer) or grids.min() < 0 \
+            or grids.max() >= n_items:
+        raise ValueError(f"lists must hold item ids from 0 to "
+                         f"{n_items - 1}")
+    member = np.zeros((len(grids), n_items))
+    np.put_along_axis(member, grids, 1.0, axis=1)
+    k, n = grids.shape[1], len(grids)
+    if (member.sum(axis=1) != k).any():
+        raise ValueError("each row of lists must hold distinct items")
+    shared = member @ member.T
+    return float(((shared / (2 * k - shared)).sum() - n) / (n * (n - 1)))

@@ -454,3 +454,38 @@ def test_position_errors():
     with pytest.raises(ValueError, match="must be 0/1"):
         feedback.position_propensities(pairs.assign(c=2), position="pos",
                                        click="c")
+
+
+# --- concentration and overlap of what is shown (chapter 14) ---------------
+
+def test_gini_coefficient_by_hand():
+    assert feedback.gini_coefficient([3, 3, 3]) == 0.0
+    assert feedback.gini_coefficient([0, 0, 0, 4]) == pytest.approx(0.75)
+    # pairs' mean absolute difference over twice the mean: (1+3+2)/3 /
+    # (2 * 2) for 1, 2, 4 -> with n^2 pairs: 2 * 6 / 9 / (2 * 7 / 3)
+    assert feedback.gini_coefficient([4, 1, 2]) == pytest.approx(
+        (2 * 6 / 9) / (2 * 7 / 3))
+
+
+def test_mean_jaccard_by_hand():
+    # pairs: {0,1}&{1,2} 1/3, {0,1}&{0,1} 1, {1,2}&{0,1} 1/3
+    assert feedback.mean_jaccard([[0, 1], [1, 2], [1, 0]], 3) == \
+        pytest.approx(5 / 9)
+    assert feedback.mean_jaccard([[0], [1]], 2) == 0.0
+
+
+def test_concentration_and_overlap_inputs_are_checked():
+    with pytest.raises(ValueError, match="non-negative and not all 0"):
+        feedback.gini_coefficient([1, -1])
+    with pytest.raises(ValueError, match="non-negative and not all 0"):
+        feedback.gini_coefficient([0, 0])
+    with pytest.raises(ValueError, match="at least two amounts"):
+        feedback.gini_coefficient([1])
+    with pytest.raises(ValueError, match="missing"):
+        feedback.gini_coefficient([1, np.nan])
+    with pytest.raises(ValueError, match="at least two users"):
+        feedback.mean_jaccard([[0, 1]], 3)
+    with pytest.raises(ValueError, match="item ids from 0 to 2"):
+        feedback.mean_jaccard([[0, 1], [1, 3]], 3)
+    with pytest.raises(ValueError, match="distinct items"):
+        feedback.mean_jaccard([[0, 0], [1, 2]], 3)

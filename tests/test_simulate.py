@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from causal_lib import simulate
+from causal_lib import feedback, simulate
 
 SIMULATORS = {
     "targeted_recommendations": ("recommended", "purchased"),
@@ -399,20 +399,6 @@ def test_feedback_loop_is_reproducible_and_checked():
         simulate.feedback_loop(50, 20, rng=None)
 
 
-def _gini(x):
-    x = np.sort(np.asarray(x, dtype=float))
-    n = len(x)
-    return (2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum())
-
-
-def _mean_jaccard(grids, n_items):
-    member = np.zeros((len(grids), n_items))
-    np.put_along_axis(member, grids, 1.0, axis=1)
-    shared = member @ member.T
-    k, n = grids.shape[1], len(grids)
-    return ((shared / (2 * k - shared)).sum() - n) / (n * (n - 1))
-
-
 def _loop_measures(seed):
     """Chapter 14's comparison for one draw of the shop: the slice's gain
     in clicks per grid over the last five weeks, and the pure loop's last
@@ -434,13 +420,14 @@ def _loop_measures(seed):
     last, ideal = exposure(grids), exposure(top_five.ravel())
     sliced_late = exposure(sliced.loc[sliced["round"] > 20, "item_id"])
     return {"gain": clicks_per_grid(sliced) - clicks_per_grid(pure),
-            "gini_excess": _gini(last) - _gini(ideal),
+            "gini_excess": feedback.gini_coefficient(last)
+            - feedback.gini_coefficient(ideal),
             "cover_gap": (last > 0).mean() - (ideal > 0).mean(),
             "new_pure": exposure(pure["item_id"])[new].sum(),
             "new_sliced": sliced_late[new].sum(),
-            "jaccard_excess": _mean_jaccard(grids.reshape(n_users, 5),
-                                            n_items)
-            - _mean_jaccard(top_five, n_items)}
+            "jaccard_excess": feedback.mean_jaccard(
+                grids.reshape(n_users, 5), n_items)
+            - feedback.mean_jaccard(top_five, n_items)}
 
 
 @pytest.mark.slow
